@@ -1,0 +1,131 @@
+"""Design-matrix helpers shared by the estimators and the bootstrap.
+
+The only heavy operation is *absorbing* fixed effects: projecting columns onto the
+orthogonal complement of one or more sets of group dummies (the "within" transform).
+With one factor this is exact group demeaning; with several factors it uses the method of
+alternating projections (Gaure 2013), iterated to a tight tolerance, as fixest and pyfixest do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def factorize(values: Sequence | np.ndarray | pd.Series) -> np.ndarray:
+    """Integer codes ``0..K-1`` for a grouping variable, in order of first appearance.
+
+    Parameters
+    ----------
+    values
+        Group labels of any hashable type (strings such as BPS codes ``'11'`` included).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` codes of the same length. Missing labels raise ``ValueError``.
+    """
+    codes, _ = pd.factorize(pd.Series(values), sort=False)
+    if (codes < 0).any():
+        raise ValueError("grouping variable contains missing values")
+    return codes.astype(np.int64)
+
+
+def _group_mean(M: np.ndarray, codes: np.ndarray, w: np.ndarray, wsum: np.ndarray) -> np.ndarray:
+    """Weighted group means of every column of ``M`` broadcast back to rows."""
+    k = wsum.shape[0]
+    out = np.empty_like(M)
+    for j in range(M.shape[1]):
+        out[:, j] = (np.bincount(codes, weights=w * M[:, j], minlength=k) / wsum)[codes]
+    return out
+
+
+def absorb(
+    M: np.ndarray,
+    fe: Sequence[np.ndarray],
+    weights: np.ndarray | None = None,
+    *,
+    tol: float = 1e-14,
+    max_iter: int = 10_000,
+) -> np.ndarray:
+    """Partial fixed effects out of the columns of ``M`` (within transformation).
+
+    Computes ``M - D (D'WD)^- D'W M`` where ``D`` stacks the dummy matrices of all factors in
+    ``fe`` and ``W = diag(weights)``. One factor: exact weighted group demeaning. Several
+    factors: alternating projections until the largest change is below ``tol`` times the scale
+    of ``M``.
+
+    Parameters
+    ----------
+    M
+        ``(n,)`` or ``(n, k)`` array of floats.
+    fe
+        Integer code arrays (see :func:`factorize`), one per fixed-effect factor; may be empty.
+    weights
+        Optional positive regression weights of length ``n``.
+    tol, max_iter
+        Convergence tolerance (relative) and iteration cap for several factors.
+
+    Returns
+    -------
+    numpy.ndarray
+        Residualised array of the same shape as ``M``.
+
+    Raises
+    ------
+    RuntimeError
+        If alternating projections do not converge within ``max_iter`` sweeps.
+    """
+    M = np.asarray(M, dtype=float)
+    vector = M.ndim == 1
+    X = M.reshape(-1, 1).copy() if vector else M.copy()
+    if len(fe) == 0:
+        return X.ravel() if vector else X
+    n = X.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    sums = [np.bincount(c, weights=w) for c in fe]
+    scale = max(np.abs(X).max(), 1.0)
+    for it in range(max_iter):
+        prev = X.copy() if len(fe) > 1 else None
+        for c, s in zip(fe, sums):
+            X -= _group_mean(X, c, w, s)
+        if len(fe) == 1 or np.abs(X - prev).max() <= tol * scale:
+            break
+    else:  # pragma: no cover - pathological designs only
+        raise RuntimeError(f"fixed effects did not converge after {max_iter} sweeps")
+    return X.ravel() if vector else X
+
+
+def count_absorbed_levels(fe: Sequence[np.ndarray]) -> int:
+    """Number of linearly independent dummy columns absorbed by the factors in ``fe``.
+
+    For one factor this is the number of levels; for two factors it is
+    ``K1 + K2 - (number of connected components of the bipartite group graph)``.
+    Used for the degrees of freedom of conventional and CRV1 standard errors.
+    """
+    if len(fe) == 0:
+        return 0
+    levels = [int(c.max()) + 1 for c in fe]
+    if len(fe) == 1:
+        return levels[0]
+    # union-find over all levels of all factors; each observation links its levels
+    offsets = np.cumsum([0] + levels[:-1])
+    parent = np.arange(sum(levels))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for row in zip(*[c + o for c, o in zip(fe, offsets)]):
+        r0 = find(int(row[0]))
+        for other in row[1:]:
+            r1 = find(int(other))
+            if r1 != r0:
+                parent[r1] = r0
+    components = len({find(i) for i in range(sum(levels))})
+    # every factor after the first loses one column per connected component
+    return sum(levels) - components * (len(fe) - 1)
