@@ -1,0 +1,147 @@
+"""Counterfactual poverty: exact arithmetic on a hand-made 3-province frame, scenario rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from jamsostek_analysis.counterfactual import BASIS, Effect, counterfactual_poverty, coverage_scenarios
+from jamsostek_analysis.errors import EstimationError
+
+
+@pytest.fixture
+def frame():
+    # coverage per 100 employed, P0 in %, population in thousand persons
+    return pd.DataFrame(
+        {
+            "province_code": ["11", "12", "13"],
+            "year": [2024, 2024, 2024],
+            "coverage_rate": [10.0, 20.0, 40.0],
+            "coverage_bpu_rate": [2.0, 5.0, 8.0],
+            "p0": [10.0, 5.0, 2.0],
+            "population": [1000.0, 2000.0, 500.0],
+            "employed": [1000.0, 2000.0, 400.0],
+            "employees": [400.0, 1000.0, 200.0],
+        }
+    )
+
+
+BETA, SE, DF = -0.1, 0.02, 10
+Q = stats.t.ppf(0.975, DF)
+B_LO, B_HI = BETA - Q * SE, BETA + Q * SE  # -0.14456..., -0.05544...
+
+
+def test_best_quartile_exact(frame):
+    out = counterfactual_poverty(frame, BETA, SE, DF, "best_quartile")
+    prov = out[out.level == "province"].set_index("province_code")
+    # Q75 of (10, 20, 40) with linear interpolation: position 1.5 -> 30
+    assert prov["x_scenario"].tolist() == [30.0, 30.0, 40.0]
+    assert prov["delta_x"].tolist() == [20.0, 10.0, 0.0]
+    assert np.allclose(prov["delta_p0"], [-2.0, -1.0, 0.0])
+    assert np.allclose(prov["p0_pred"], [8.0, 4.0, 2.0])
+    assert np.allclose(prov["p0_pred_low"], [10 + 20 * B_LO, 5 + 10 * B_LO, 2.0])
+    assert np.allclose(prov["p0_pred_high"], [10 + 20 * B_HI, 5 + 10 * B_HI, 2.0])
+    # persons: delta_p0 / 100 * population (thousand) * 1000
+    assert np.allclose(prov["delta_poor"], [-20_000.0, -20_000.0, 0.0])
+    assert np.allclose(prov["delta_poor_low"], [20 * B_LO * 10_000, 10 * B_LO * 20_000, 0.0])
+    assert np.allclose(prov["delta_poor_high"], [20 * B_HI * 10_000, 10 * B_HI * 20_000, 0.0])
+    assert not prov["below_zero"].any()
+    nat = out[out.level == "national"].iloc[0]
+    assert nat["p0_baseline"] == pytest.approx(21_000 / 3_500)  # 6.0
+    assert nat["delta_x"] == pytest.approx(40_000 / 3_500)
+    assert nat["delta_p0"] == pytest.approx(-0.1 * 40_000 / 3_500)
+    assert nat["p0_pred"] == pytest.approx(6.0 - 4_000 / 3_500)
+    assert nat["delta_poor"] == pytest.approx(-40_000.0)
+    assert nat["delta_poor_low"] == pytest.approx(B_LO * 400_000)
+    assert nat["delta_poor_high"] == pytest.approx(B_HI * 400_000)
+    assert nat["delta_poor"] == pytest.approx(prov["delta_poor"].sum())
+    assert (out["basis"] == BASIS).all() and out.attrs["counterfactual"] is True
+
+
+def test_universal_reports_raw_and_clipped(frame):
+    out = counterfactual_poverty(frame, BETA, SE, DF, "universal")
+    prov = out[out.level == "province"].set_index("province_code")
+    assert prov["delta_x"].tolist() == [90.0, 80.0, 60.0]
+    assert prov["out_of_support"].all()  # 100 is beyond the observed maximum of 40
+    assert np.allclose(prov["p0_pred"], [1.0, -3.0, -4.0])  # raw linear prediction, not clipped
+    assert np.allclose(prov["p0_pred_clipped"], [1.0, 0.0, 0.0])
+    assert prov["below_zero"].tolist() == [False, True, True]
+    assert np.allclose(prov["delta_poor"], [-90_000.0, -160_000.0, -30_000.0])
+    assert np.allclose(prov["delta_poor_clipped"], [-90_000.0, -100_000.0, -10_000.0])
+    assert "below 0" in prov.loc["12", "note"]
+    nat = out[out.level == "national"].iloc[0]
+    assert nat["delta_poor"] == pytest.approx(-280_000.0)
+    assert nat["delta_poor_clipped"] == pytest.approx(-200_000.0)
+    # clipped national interval: at B_LO every province is at 0; at B_HI 11 and 12 stay positive
+    hi = (max(0, 10 + 90 * B_HI) * 1000 + max(0, 5 + 80 * B_HI) * 2000 + max(0, 2 + 60 * B_HI) * 500) / 3500
+    assert nat["p0_pred_clipped_low"] == pytest.approx(0.0)
+    assert nat["p0_pred_clipped_high"] == pytest.approx(hi)
+    assert nat["delta_poor_clipped_low"] == pytest.approx(-6.0 * 35_000)
+
+
+def test_bpu_plus_10_and_effect_inputs(frame):
+    # BPU rate is per 100 non-employee workers: +10 BPU points = +10 * (employed - employees) / employed
+    sc = coverage_scenarios(frame, scenarios=("bpu_plus_10",))
+    assert np.allclose(sc["delta_x"], [6.0, 5.0, 5.0])
+    assert np.allclose(sc["bpu_scenario"], [12.0, 15.0, 18.0])
+    a = counterfactual_poverty(frame, BETA, SE, DF, "bpu_plus_10")
+    assert np.allclose(a["delta_poor"].iloc[:3], [-6_000.0, -10_000.0, -2_500.0])
+    assert a["delta_poor"].iloc[-1] == pytest.approx(-18_500.0)
+    b = counterfactual_poverty(frame, Effect.from_ci(BETA, B_LO, B_HI), scenario=sc)
+    c = counterfactual_poverty(frame, BETA, ci=(B_LO, B_HI), scenario="bpu_plus_10")
+    cols = ["p0_pred", "p0_pred_low", "p0_pred_high", "delta_poor_low", "delta_poor_high"]
+    assert np.allclose(a[cols], b[cols]) and np.allclose(a[cols], c[cols])
+    # a BPU rate per 100 employed (shared denominator) maps one for one
+    d = counterfactual_poverty(frame, BETA, SE, DF, "bpu_plus_10", scenario_kwargs={"bpu_to_x": 1.0})
+    assert d["delta_poor"].iloc[-1] == pytest.approx(-0.1 * 10 / 100 * 3_500_000)
+    with pytest.raises(EstimationError, match="'employees'"):
+        coverage_scenarios(frame.drop(columns="employees"), scenarios=("bpu_plus_10",))
+
+
+def test_effect_from_panel_result(frame):
+    from jamsostek_analysis.models import fit_panel
+
+    rng = np.random.default_rng(0)
+    panel = pd.DataFrame(
+        {"province_code": np.repeat([f"{i}" for i in range(11, 31)], 4), "year": np.tile([2022, 2023, 2024, 2025], 20)}
+    )
+    panel["coverage_rate"] = rng.normal(20, 5, len(panel))
+    panel["p0"] = 10 - 0.1 * panel["coverage_rate"] + rng.normal(0, 1, len(panel))
+    res = fit_panel(panel, "p0", "coverage_rate")
+    eff = Effect.from_result(res, "coverage_rate")
+    ci = res.conf_int().loc["coverage_rate"]
+    assert eff.ci_low == pytest.approx(ci["ci_low"]) and eff.ci_high == pytest.approx(ci["ci_high"])
+    out = counterfactual_poverty(frame, res, param="coverage_rate", scenario="best_quartile")
+    assert out["delta_p0"].iloc[0] == pytest.approx(20 * res.params["coverage_rate"])
+
+
+def test_best_quartile_never_decreases_coverage():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = rng.integers(3, 40)
+        df = pd.DataFrame({"province_code": [str(i) for i in range(n)], "coverage_rate": rng.gamma(2, 10, n)})
+        df.loc[rng.random(n) < 0.1, "coverage_rate"] = np.nan
+        if df["coverage_rate"].notna().sum() == 0:
+            continue
+        sc = coverage_scenarios(df, bpu=None, scenarios=("best_quartile", "universal"))
+        ok = sc["delta_x"].notna()
+        assert (sc.loc[ok, "delta_x"] >= 0).all()
+        assert sc.loc[~ok, "note"].str.contains("missing").all()  # kept, not dropped
+        assert len(sc) == 2 * n
+
+
+def test_missing_and_bad_inputs(frame):
+    f = frame.copy()
+    f.loc[1, "p0"] = np.nan
+    out = counterfactual_poverty(f, BETA, SE, DF, "best_quartile")
+    nat = out.iloc[-1]
+    assert not out.loc[1, "in_national"] and "'12'" in nat["note"]
+    assert nat["population"] == 1500.0
+    with pytest.raises(EstimationError, match="year"):
+        counterfactual_poverty(pd.concat([frame, frame.assign(year=2023)]), BETA, SE, DF)
+    with pytest.raises(EstimationError, match="exceeds"):
+        coverage_scenarios(frame.assign(coverage_bpu_rate=[50.0, 1.0, 1.0]))
+    with pytest.raises(EstimationError, match="se and df"):
+        counterfactual_poverty(frame, BETA)
