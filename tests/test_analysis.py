@@ -1,0 +1,379 @@
+"""Tests of the analysis recipes (jamsostek_analysis.analysis) and the estimate figures.
+
+All data here are SIMULATED (labelled ``simulated_panel``): 34 provinces x 2022-2025 with a known
+coverage coefficient, so that the recipes can be checked against the truth and against direct
+``fit_panel`` calls. Nothing in this file reads the data bundle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jamsostek_analysis import analysis as A
+from jamsostek_analysis.errors import PanelError
+from jamsostek_analysis.models import fit_panel
+
+TRUE_BETA = {"p0": -0.20, "p1": -0.05, "p2": -0.012}
+
+
+def simulated_panel(
+    n_prov: int = 34,
+    years: tuple[int, ...] = (2022, 2023, 2024, 2025),
+    *,
+    seed: int = 7,
+    noise: float = 0.02,
+    lead_effect: float = 0.0,
+) -> pd.DataFrame:
+    """SIMULATED province x year panel: y_it = a_i + g_t + beta_y * coverage_it (+ lead_effect * coverage_i,t+1) + e.
+
+    Coverage has a province level, a province-specific trend and idiosyncratic noise, so that it
+    varies within provinces after removing province and year effects. Population is in thousands.
+    """
+    rng = np.random.default_rng(seed)
+    # BPS-like two-digit codes for the 34-province case; S001... for large simulated panels
+    codes = [f"{c:02d}" for c in range(11, 11 + n_prov)] if n_prov <= 34 else [f"S{c:03d}" for c in range(n_prov)]
+    n_t = len(years) + 1  # one extra year so that a lead exists for the last year
+    rows = []
+    for code in codes:
+        level = rng.uniform(10, 40)
+        trend = rng.uniform(0, 4)
+        cov = level + trend * np.arange(n_t) + rng.normal(0, 1.5, n_t)
+        pu_share = rng.uniform(0.6, 0.9)
+        a = rng.normal(12, 4)
+        pop = rng.uniform(1_000, 50_000)
+        for t, yr in enumerate(years):
+            g = -0.3 * t
+            rec = {
+                "province_code": code,
+                "province_name": f"SIM {code}",
+                "year": yr,
+                "coverage_rate": cov[t],
+                "coverage_pu_rate": cov[t] * pu_share,
+                "coverage_bpu_rate": cov[t] * (1 - pu_share),
+                "formal_share": cov[t] + rng.normal(0, 1),
+                "population": pop * (1.01**t),
+            }
+            for y, b in TRUE_BETA.items():
+                scale = {"p0": 1.0, "p1": 0.2, "p2": 0.05}[y]
+                rec[y] = scale * (a + g) + b * cov[t] + lead_effect * cov[t + 1] + rng.normal(0, noise * scale)
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def sim() -> pd.DataFrame:
+    return simulated_panel()
+
+
+# ------------------------------------------------------------------------------------------
+# main specifications
+
+
+def test_main_specifications_recover_known_coefficients(sim):
+    res = A.main_specifications(sim)
+    assert list(res) == ["p0_twfe", "p0_fd", "p1_twfe", "p1_fd", "p2_twfe", "p2_fd"]
+    for spec, r in res.items():
+        y, model = spec.split("_")
+        b = r.params["coverage_rate"]
+        assert b == pytest.approx(TRUE_BETA[y], rel=0.03), spec
+        lo, hi = r.conf_int().loc["coverage_rate"]
+        assert lo < TRUE_BETA[y] < hi, spec
+        assert r.n_clusters == 34
+        assert r.nobs == (136 if model == "twfe" else 102)
+        assert r.vcov_type.startswith("CRV1")
+
+
+def test_main_specifications_equal_direct_fit(sim):
+    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe", "fd"))
+    for model in ("twfe", "fd"):
+        direct = fit_panel(sim, "p0", "coverage_rate", model=model, vcov="CRV1", cluster="province_code")
+        assert res[f"p0_{model}"].params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
+        assert res[f"p0_{model}"].bse["coverage_rate"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
+
+
+def test_main_specifications_restricts_years_and_rejects_post_split_codes(sim):
+    extra = sim.assign(year=sim["year"] - 4)  # 2018-2021 rows must be ignored
+    res = A.main_specifications(pd.concat([extra, sim]), outcomes=("p0",), models=("twfe",))
+    assert res["p0_twfe"].nobs == 136
+    bad = sim.copy()
+    bad.loc[bad.index[-1], "province_code"] = "95"
+    with pytest.raises(PanelError, match="95"):
+        A.main_specifications(bad)
+
+
+def test_with_bootstrap_columns_and_agreement(sim):
+    res = A.main_specifications(sim, outcomes=("p0",))
+    tab = A.with_bootstrap(res, "coverage_rate", B=999, seed=3)
+    assert list(tab["spec"]) == ["p0_twfe", "p0_fd"]
+    assert list(tab["outcome"]) == ["p0", "p0"] and list(tab["model"]) == ["twfe", "fd"]
+    assert (tab["boot_B"] == 999).all()
+    # a strong effect: the bootstrap rejects and its interval contains the estimate and the truth
+    assert (tab["boot_pvalue"] < 0.01).all()
+    assert ((tab["boot_ci_low"] < tab["estimate"]) & (tab["estimate"] < tab["boot_ci_high"])).all()
+    assert ((tab["boot_ci_low"] < -0.2) & (-0.2 < tab["boot_ci_high"])).all()
+
+
+# ------------------------------------------------------------------------------------------
+# people effect
+
+
+class _Fake:
+    """Hand-made result: beta = -0.1 with CI (-0.3, 0.1)."""
+
+    params = pd.Series({"coverage_rate": -0.1})
+
+    def conf_int(self, alpha=0.05):
+        return pd.DataFrame({"ci_low": [-0.3], "ci_high": [0.1]}, index=["coverage_rate"])
+
+
+def test_people_effect_arithmetic_exact():
+    panel = pd.DataFrame(
+        {"province_code": ["11", "12", "11", "12"], "year": [2024, 2024, 2025, 2025],
+         "population": [1000.0, 3000.0, 2000.0, 6000.0]}  # thousands
+    )
+    out = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=10.0, year=2025)
+    # -0.1 pp per point x 10 points = -1 pp of 8,000,000 people = -80,000
+    assert out["population"] == 8_000_000
+    assert out["pp"] == pytest.approx(-1.0, abs=1e-12)
+    assert out["people"] == pytest.approx(-80_000, abs=1e-6)
+    assert out["people_low"] == pytest.approx(-240_000, abs=1e-6)
+    assert out["people_high"] == pytest.approx(80_000, abs=1e-6)
+    assert (out["pp_low"], out["pp_high"]) == pytest.approx((-3.0, 1.0))
+    # a fall in coverage flips signs and the interval ends are re-ordered
+    down = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=-10.0, year=2025)
+    assert (down["people"], down["people_low"], down["people_high"]) == pytest.approx((80_000, -80_000, 240_000))
+    # province-specific changes: 2 points in 11 (2,000,000 people) and 5 in 12 (6,000,000)
+    dx = pd.Series({"11": 2.0, "12": 5.0})
+    out = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=dx, year=2025)
+    exposure = 2.0 * 2e6 + 5.0 * 6e6
+    assert out["people"] == pytest.approx(-0.1 * exposure / 100, abs=1e-6)
+    assert out["delta_x"] == pytest.approx(exposure / 8e6, abs=1e-12)
+    # an explicit interval (e.g. bootstrap) replaces the CRV1 one
+    out = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=1.0, year=2024, ci=(-0.5, -0.2))
+    assert (out["people_low"], out["people_high"]) == pytest.approx((-20_000, -8_000))
+    with pytest.raises(PanelError, match="2030"):
+        A.people_effect(_Fake(), "coverage_rate", panel, delta_x=1.0, year=2030)
+
+
+def test_observed_change_per_province():
+    panel = pd.DataFrame(
+        {"province_code": ["11", "12", "13", "11", "12", "13"], "year": [2022] * 3 + [2025] * 3,
+         "coverage_rate": [10.0, 20.0, np.nan, 15.0, 18.0, 30.0]}
+    )
+    d = A.observed_change(panel, start=2022, end=2025)
+    assert d.to_dict() == {"11": 5.0, "12": -2.0}
+    assert d.attrs["missing"] == ["13"]
+
+
+# ------------------------------------------------------------------------------------------
+# robustness
+
+
+def test_leave_one_province_out_matches_direct_refits(sim):
+    loo = A.leave_one_province_out(sim, "p0", "coverage_rate", model="twfe")
+    codes = sorted(sim["province_code"].unique())
+    assert list(loo["dropped"]) == codes
+    assert len(loo) == 34
+    for code in ("11", "27", "44"):
+        direct = fit_panel(sim[sim["province_code"] != code], "p0", "coverage_rate", model="twfe", vcov="CRV1")
+        row = loo.loc[loo["dropped"] == code].iloc[0]
+        assert row["estimate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
+        assert row["se"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
+        assert row["n_clusters"] == 33 and row["nobs"] == 132
+    assert loo["province_name"].iloc[0] == "SIM 11"
+
+
+def test_placebo_lead_zero_without_lead_effect_and_detected_with_one():
+    none = A.placebo_leads(simulated_panel(n_prov=300, seed=11, noise=0.05))
+    r = none["with_current"]
+    assert r.params["coverage_rate"] == pytest.approx(-0.20, abs=0.01)
+    assert abs(r.params["coverage_rate_lead1"]) < 0.01
+    assert r.nobs == 900  # 2025 has no lead in the window: dropped by fit_panel and counted
+    assert sum(r.drop_reasons.values()) == 300
+    some = A.placebo_leads(simulated_panel(n_prov=300, seed=11, noise=0.05, lead_effect=0.1))
+    assert some["with_current"].params["coverage_rate_lead1"] == pytest.approx(0.1, abs=0.01)
+
+
+def test_add_lead_takes_next_year_of_same_province_only():
+    p = pd.DataFrame({"province_code": ["11", "11", "11", "12"], "year": [2022, 2023, 2025, 2022],
+                      "coverage_rate": [1.0, 2.0, 4.0, 9.0]})
+    out = A.add_lead(p, "coverage_rate", 1)
+    got = out["coverage_rate_lead1"].to_numpy()
+    assert got[0] == 2.0 and np.isnan(got[1]) and np.isnan(got[2]) and np.isnan(got[3])
+
+
+def test_formal_share_long_panel_uses_only_years_in_range():
+    long = simulated_panel(years=tuple(range(2012, 2026)), seed=5)
+    res = A.formal_share_long_panel(long, years=(2015, 2025))
+    assert set(res) == {"formal_twfe", "formal_fd"}
+    used = long.loc[res["formal_twfe"].sample, "year"]
+    assert used.min() == 2015 and used.max() == 2025
+    assert res["formal_twfe"].nobs == 34 * 11
+    used_fd = long.loc[res["formal_fd"].sample, "year"]
+    assert used_fd.min() == 2016  # first difference needs 2015 as the base year, never 2014
+    assert res["formal_fd"].nobs == 34 * 10
+
+
+def test_pu_vs_bpu_and_weighted_shapes(sim):
+    res = A.pu_vs_bpu(sim)
+    assert set(res) == {f"{a}_{m}" for a in ("pu", "bpu", "pu+bpu") for m in ("twfe", "fd")}
+    assert list(res["pu+bpu_twfe"].params.index) == ["coverage_pu_rate", "coverage_bpu_rate"]
+    w = A.population_weighted(sim)
+    direct = fit_panel(sim, "p0", "coverage_rate", weights="population")
+    assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
+    assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(-0.2, rel=0.03)
+
+
+# ------------------------------------------------------------------------------------------
+# figures
+
+
+def _coef_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"spec": ["a", "b", "c"], "outcome": ["p0", "p0", "p1"], "estimate": [-0.2, 0.1, 0.05],
+         "ci_low": [-0.4, -0.1, 0.0], "ci_high": [0.0, 0.3, 0.1],
+         "boot_ci_low": [-0.5, -0.2, -0.01], "boot_ci_high": [0.05, 0.4, 0.12]}
+    )
+
+
+def _artists(fig, gid):
+    return [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+
+
+def test_coefficient_plot_draws_given_points_and_intervals():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jamsostek_analysis.figures.estimates import COEF_UNITS, coefficient_plot
+
+    tab = _coef_table()
+    fig = coefficient_plot(tab)
+    (pts,) = _artists(fig, "estimates")
+    assert pts.get_offsets().shape == (3, 2)
+    np.testing.assert_allclose(np.sort(pts.get_offsets()[:, 0]), np.sort(tab["estimate"]))
+    (crv,) = _artists(fig, "ci_crv1")
+    segs = crv.get_segments()
+    assert len(segs) == 3
+    got = sorted((s[0][0], s[1][0]) for s in segs)
+    assert got == sorted(zip(tab["ci_low"], tab["ci_high"]))
+    (boot,) = _artists(fig, "ci_boot")
+    assert sorted((s[0][0], s[1][0]) for s in boot.get_segments()) == sorted(zip(tab["boot_ci_low"], tab["boot_ci_high"]))
+    assert len(_artists(fig, "zero")) == 1
+    plt.close(fig)
+
+    # one panel per outcome, with the unit of the coefficient on the x axis
+    fig = coefficient_plot(tab, panel="outcome")
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_xlabel() == COEF_UNITS["p0"]
+    assert "percentage points of P0 per 1 point of coverage" in fig.axes[0].get_xlabel()
+    assert sum(a.get_offsets().shape[0] for a in _artists(fig, "estimates")) == 3
+    assert sum(len(a.get_segments()) for a in _artists(fig, "ci_crv1")) == 3
+    plt.close(fig)
+
+    # no bootstrap columns: no bootstrap artist; one outcome: its unit on the x axis
+    fig = coefficient_plot(tab.drop(columns=["boot_ci_low", "boot_ci_high"]).iloc[:2])
+    assert _artists(fig, "ci_boot") == []
+    assert fig.axes[0].get_xlabel() == "percentage points of P0 per 1 point of coverage"
+    plt.close(fig)
+
+
+def test_leave_one_out_plot_and_scatter(sim):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jamsostek_analysis.figures.estimates import leave_one_out_plot, scatter_changes
+
+    loo = A.leave_one_province_out(sim)
+    fig = leave_one_out_plot(loo, full_estimate=-0.2, full_ci=(-0.25, -0.15))
+    (pts,) = _artists(fig, "estimates")
+    np.testing.assert_allclose(np.sort(pts.get_offsets()[:, 0]), np.sort(loo["estimate"]))
+    assert len(_artists(fig, "full_sample")) == 1
+    plt.close(fig)
+
+    fig = scatter_changes(sim, "coverage_rate", "p0", (2022, 2025))
+    (pts,) = _artists(fig, "provinces")
+    d = A.observed_change(sim, "coverage_rate")
+    np.testing.assert_allclose(np.sort(pts.get_offsets()[:, 0]), np.sort(d.to_numpy()))
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------
+# reporting helpers and further checks
+
+
+def test_add_cr2_and_describe_estimate(sim):
+    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe",))
+    cr2 = A.main_specifications(sim, outcomes=("p0",), models=("twfe",), vcov="CR2")
+    tab = A.add_cr2(A.with_bootstrap(res, B=199, seed=1), cr2)
+    direct = fit_panel(sim, "p0", "coverage_rate", vcov="CR2")
+    assert tab.loc[0, "cr2_se"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
+    text = A.describe_estimate(tab.iloc[0])
+    assert f"{tab.loc[0, 'estimate']:+.3f}".replace("+-", "-") in text
+    assert "percentage points of P0 per 1 point of coverage" in text
+    assert "lies below zero" in text  # simulated beta = -0.2, precisely estimated
+    # a row whose intervals straddle zero says so
+    row = {**tab.iloc[0].to_dict(), "boot_ci_low": -0.1, "boot_ci_high": 0.1}
+    assert "includes zero" in A.describe_estimate(row)
+    # CR2 results of other specifications are rejected
+    other = A.main_specifications(sim, outcomes=("p1",), models=("twfe",), vcov="CR2")
+    with pytest.raises(Exception, match="p0_twfe"):
+        A.add_cr2(tab, other)
+
+
+def test_robustness_table_with_bootstrap_and_params(sim):
+    blocks = {"PU vs BPU": A.pu_vs_bpu(sim, models=("twfe",)), "weights": A.population_weighted(sim, models=("twfe",))}
+    params = {"pu_twfe": "coverage_pu_rate", "bpu_twfe": "coverage_bpu_rate", "pu+bpu_twfe": "coverage_pu_rate"}
+    tab = A.robustness_table(blocks, params, B=99, seed=5)
+    assert list(tab["check"]) == ["PU vs BPU"] * 3 + ["weights"]
+    assert list(tab["term"]) == ["coverage_pu_rate", "coverage_bpu_rate", "coverage_pu_rate", "coverage_rate"]
+    assert list(tab["model"]) == ["twfe"] * 4 and list(tab["outcome"]) == ["p0"] * 4
+    assert tab["boot_pvalue"].between(0, 1).all() and (tab["boot_B"] == 99).all()
+
+
+def test_with_controls_counts_dropped_rows(sim):
+    rng = np.random.default_rng(3)  # SIMULATED controls
+    s = sim.assign(tpt=rng.uniform(3, 8, len(sim)), mean_years_schooling=rng.uniform(7, 11, len(sim)),
+                   grdp_per_capita=rng.uniform(30_000, 90_000, len(sim)))
+    s.loc[s.index[:2], "grdp_per_capita"] = np.nan
+    res = A.with_controls(s, models=("twfe",))["controls_twfe"]
+    assert list(res.params.index) == ["coverage_rate", "tpt", "mean_years_schooling", "log_grdp_per_capita"]
+    assert res.nobs == 134 and res.drop_reasons == {"missing log_grdp_per_capita": 2}
+
+
+def test_coverage_jumps_and_record():
+    p = pd.DataFrame({"province_code": ["11"] * 3 + ["12"] * 3, "year": [2022, 2023, 2024] * 2,
+                      "coverage_rate": [10.0, 30.0, 29.0, 5.0, 6.0, np.nan]})
+    j = A.coverage_jumps(p, n=2)
+    assert j[["province_code", "year", "change"]].values.tolist() == [["11", 2023, 20.0], ["11", 2024, -1.0]]
+
+
+def test_main_estimate_record_is_json(sim):
+    import json
+
+    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe",))
+    tab = A.with_bootstrap(res, B=99, seed=2)
+    rec = A.main_estimate_record(tab, res)
+    back = json.loads(json.dumps(rec))
+    assert back["main"]["estimate"] == pytest.approx(res["p0_twfe"].params["coverage_rate"], abs=1e-15)
+    assert back["result"]["nobs"] == 136 and back["param"] == "coverage_rate"
+
+
+def test_randomization_check_rejects_strong_effect(sim):
+    r = A.randomization_check(sim, n_perm=199, seed=1)
+    assert r.observed == pytest.approx(A.main_specifications(sim, outcomes=("p0",), models=("twfe",))["p0_twfe"].params["coverage_rate"])
+    assert r.pvalue <= 0.01
+
+
+def test_harmonised_geography_counts_missing_rows(sim):
+    published = sim.copy()
+    published.loc[(published["province_code"] == "12") & (published["year"] >= 2024), "coverage_rate"] = np.nan
+    out = A.harmonised_34_vs_as_published(sim, published)
+    assert out["harmonised_34"].nobs == 136
+    assert out["as_published"].drop_reasons == {"missing coverage_rate": 2}
+    assert out["as_published"].nobs == 134
