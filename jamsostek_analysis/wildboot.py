@@ -66,57 +66,12 @@ def single_threaded_blas():
 
     The bootstrap's matrix products are thin (``G x rank`` times ``rank x m``) and memory bound;
     multi-threaded OpenBLAS gains little on them but slows down by an order of magnitude when
-    the cores are busy (spinning threads). Uses :mod:`threadpoolctl` when installed, else
-    numpy's bundled ``scipy_openblas`` through :mod:`ctypes`; does nothing if neither works.
+    the cores are busy (spinning threads). Uses :func:`threadpoolctl.threadpool_limits`.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        threadpool_limits = None
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-        return
-    lib = _openblas_handle()
-    if lib is None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
         yield
-        return
-    get, set_ = lib
-    before = get()
-    set_(1)
-    try:
-        yield
-    finally:
-        set_(before)
-
-
-_OPENBLAS: Any = "unset"
-
-
-def _openblas_handle():
-    """(get_num_threads, set_num_threads) of numpy's bundled OpenBLAS, or None."""
-    global _OPENBLAS
-    if _OPENBLAS != "unset":
-        return _OPENBLAS
-    _OPENBLAS = None
-    try:
-        import ctypes
-        import glob
-        import os
-
-        libdir = os.path.dirname(np.__file__) + ".libs"
-        for path in sorted(glob.glob(os.path.join(libdir, "libscipy_openblas*"))):
-            lib = ctypes.CDLL(path)
-            for suffix in ("64_", ""):
-                get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    set_.argtypes = [ctypes.c_int]
-                    _OPENBLAS = (get, set_)
-                    return _OPENBLAS
-    except Exception:  # pragma: no cover - platform specific
-        _OPENBLAS = None
-    return _OPENBLAS
 
 
 # --------------------------------------------------------------------------------------------
