@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(p_rep)
     p_rep.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     p_rep.add_argument("--timeout", type=int, default=600, help="seconds per cell before failing")
-    p_rep.add_argument("--only", nargs="*", default=None, help="run only these notebooks (and what they need)")
+    p_rep.add_argument(
+        "--only", nargs="+", action="extend", default=None, help="run only these notebooks (and what they need); repeatable"
+    )
     p_rep.add_argument("--out", type=Path, default=Path("build"), help="folder for executed notebooks and the run manifest")
     p_rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser

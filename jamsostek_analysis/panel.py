@@ -17,7 +17,10 @@ Rules honoured (see the bundle README, "Known problems"):
   after the split, and 2024-2025 BPJS-TK values of Papua/Papua Barat that still follow the
   pre-split boundaries are set to NaN and explained in ``geography_flag``;
 * the shifted 2012 P1 rows (Kalimantan Utara downward) are set to NaN and flagged in
-  ``quality_flag``.
+  ``quality_flag``; the 2024 minimum wage printed once for five Papua provinces is kept and
+  flagged there;
+* a source year without a row for one of the panel's provinces (a truncated table) is an error,
+  not a silent NaN.
 """
 
 from __future__ import annotations
@@ -82,12 +85,25 @@ _ALL_38 = (
 
 
 def panel_province_set(year: int) -> tuple[str, ...]:
-    """Sorted BPS codes of the panel's provinces in ``year`` (33, 34 or 38 codes)."""
+    """Sorted BPS codes of the panel's provinces in ``year`` (33, 34 or 38 codes).
+
+    This is the set of the BPS *province poverty tables*, identical to
+    ``regions.province_set(year, topic="poverty_province")``: Kalimantan Utara (65) from 2015 and
+    the new Papua provinces from 2024. It differs from the administrative set
+    ``regions.province_set(year)`` (no topic), which has Kalimantan Utara from 2013 (the province
+    was created in 2012 and GRDP/IPM/schooling tables carry it from 2013): in the panel's 2013-2014
+    rows Kalimantan Timur (64) still includes Kalimantan Utara, as in the poverty tables.
+    """
+    from jamsostek_analysis.regions import province_set
+
     b = boundary_for_year(year)
     codes = [c for c in _ALL_38 if b == "38" or c not in NEW_PAPUA]
     if b == "33":
         codes.remove("65")
-    return tuple(codes)
+    out = tuple(codes)
+    if out != province_set(year, topic="poverty_province"):  # pragma: no cover - guarded by tests
+        raise PanelError(f"panel_province_set({year}) disagrees with regions.province_set({year}, 'poverty_province')")
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,13 +158,19 @@ PANEL_COLUMNS = [
 ]  # fmt: skip
 
 #: how aggregate_to_34 combines the rows of a split province: 'sum' (counts; NaN if any part is
-#: missing), 'popmean' (population-weighted mean; NaN if any part or weight is missing), 'nan'
-#: (not aggregable: set to NaN), 'text' (distinct non-empty values joined by '; '), 'key'.
+#: missing), 'popmean' (population-weighted mean; NaN if any part or weight is missing), a mean
+#: weighted by the rate's own denominator (exact up to the published rounding; NaN if a part or a
+#: weight input is missing): 'susenas_mean' (weight poor_thousand / p0, the Susenas population
+#: behind the poverty rates, which differs from the projection in ``population`` by up to 30 %
+#: in Papua), 'employed_mean' (weight employed), 'labour_force_mean' (weight
+#: employed / (1 - tpt/100)), 'working_age_mean' (weight employed / (1 - tpt/100) / (tpak/100));
+#: 'nan' (not aggregable: set to NaN), 'text' (distinct non-empty values joined by '; '), 'key'.
 AGGREGATION_RULES: dict[str, str] = {
     "province_code": "key", "province_name": "key", "year": "key", "boundary": "key",
-    "p0": "popmean", "p1": "popmean", "p2": "popmean", "p0_urban": "popmean", "p0_rural": "popmean",
+    "p0": "susenas_mean", "p1": "susenas_mean", "p2": "susenas_mean", "p0_urban": "popmean", "p0_rural": "popmean",
     "poverty_round": "text", "poor_thousand": "sum", "poverty_line": "nan",
-    "population": "sum", "formal_share": "popmean", "tpt": "popmean", "tpt_source": "text", "tpak": "popmean",
+    "population": "sum", "formal_share": "employed_mean", "tpt": "labour_force_mean", "tpt_source": "text",
+    "tpak": "working_age_mean",
     "employed": "sum", "employees": "sum",
     "grdp_per_capita": "popmean", "hdi": "nan", "mean_years_schooling": "popmean", "gini": "nan", "min_wage": "nan",
     "bpjstk_pu": "sum", "bpjstk_bpu": "sum", "bpjstk_active": "sum", "bpjstk_source": "text",
@@ -156,6 +178,14 @@ AGGREGATION_RULES: dict[str, str] = {
     "coverage_rate": "nan", "coverage_pu_rate": "nan", "coverage_bpu_rate": "nan",
     "geography_flag": "text", "quality_flag": "text", "aggregated_from": "key",
 }  # fmt: skip
+
+#: weighted-mean rules of aggregate_to_34 -> (columns needed, weight from the group's columns)
+_WEIGHTED_RULES: dict[str, tuple[tuple[str, ...], Any]] = {
+    "susenas_mean": (("poor_thousand", "p0"), lambda g: g["poor_thousand"] / g["p0"]),
+    "employed_mean": (("employed",), lambda g: g["employed"]),
+    "labour_force_mean": (("employed", "tpt"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0)),
+    "working_age_mean": (("employed", "tpt", "tpak"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0) / (g["tpak"] / 100.0)),
+}
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -232,7 +262,10 @@ def select_variable(long: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     if d.empty:
         raise PanelError(f"raw/bps/{spec.topic}: no province cells for {spec.column} (title ~ {spec.title!r}, category ~ {spec.category!r}, periods {periods})")
     d = d.assign(region_code=d["region_code"].astype(str), year=d["year"].astype(int))
-    _check_unique(d, ["region_code", "year", "period"], f"raw/bps/{spec.topic} ({spec.column})")
+    # with accepted periods, one cell per period (the first accepted period wins, documented);
+    # without, any second cell of a province-year (e.g. an unexpected period column) is an error
+    _check_unique(d, ["region_code", "year", "period"] if periods is not None else ["region_code", "year"],
+                  f"raw/bps/{spec.topic} ({spec.column})")
     order = {p: i for i, p in enumerate((periods or []) + ["Annual"])}
     d = d.assign(_rank=d["period"].map(order).fillna(len(order)), _na=d["value"].isna())
     d = d.sort_values(["region_code", "year", "_na", "_rank"], kind="stable")
@@ -260,6 +293,7 @@ def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: st
     pre-2022 Papua (91, 94) in '33'/'34'; a table year that publishes the other side of a split
     (see :func:`_split_geography`) loses its 64 or 91/94 value there, with a ``geography_flag``.
     """
+    _check_complete(panel, cells, column, source_id)
     geo = _split_geography(cells)
     m = panel[["province_code", "year", "boundary"]].merge(cells[["province_code", "year", "value"]], on=["province_code", "year"], how="left")
     m = m.merge(geo, on="year", how="left")
@@ -281,6 +315,25 @@ def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: st
         panel.iat[i, panel.columns.get_loc("geography_flag")] = _join_flags(panel["geography_flag"].iat[i], f"{column} NaN: {source_id} {year} {side}")
         values[i] = np.nan
     panel[column] = values
+
+
+def _check_complete(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: str) -> None:
+    """PanelError if a year the source covers has no row at all for a province of the panel.
+
+    A published '-' or '...' is a row (value NaN); an absent row means a truncated or incomplete
+    table, which would otherwise turn into a silent NaN.
+    """
+    have = set(zip(cells["province_code"].astype(str), cells["year"].astype(int)))
+    for year in sorted(set(cells["year"].astype(int)) & set(panel["year"].astype(int))):
+        codes = panel.loc[panel["year"] == year, "province_code"].astype(str)
+        missing = sorted(c for c in codes if (c, year) not in have)
+        if missing:
+            files = sorted(set(cells.loc[cells["year"] == year, "source_file"].astype(str))) if "source_file" in cells else []
+            raise PanelError(
+                f"{column} ({source_id}{': ' + ', '.join(files) if files else ''}), year {year}: no row for province(s) "
+                f"{', '.join(missing)}; expected one row per province of the panel ('-' or '...' for a missing value). "
+                "Truncated or incomplete table?"
+            )
 
 
 def _mask_shifted_p1_2012(p1: pd.DataFrame, p0: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -305,6 +358,18 @@ def _mask_shifted_p1_2012(p1: pd.DataFrame, p0: pd.DataFrame) -> tuple[pd.DataFr
     out = p1.copy()
     out.loc[shifted, "value"] = np.nan
     return out, codes
+
+
+def _flag_shared_min_wage(panel: pd.DataFrame, min_count: int = 3) -> None:
+    """Flag (in place, ``quality_flag``; values kept) min_wage cells shared by ``min_count`` or more
+    provinces in one year: the 2024 UMP table prints Papua's 4,024,270 for 92, 94, 95, 96 and 97
+    (bundle README, known problems), although Papua Barat Daya's own 2025 UMP is 3,614,000."""
+    d = panel[panel["min_wage"].notna()]
+    size = d.groupby(["year", "min_wage"])["province_code"].transform("size")
+    for (year, value), g in d[size >= min_count].groupby(["year", "min_wage"]):
+        codes = ", ".join(sorted(g["province_code"]))
+        _add_flag(panel, panel.index.isin(g.index), "quality_flag",
+                  f"min_wage kept as published but suspect: R2-A5 {int(year)} prints one value ({value:,.0f}) for provinces {codes}")
 
 
 def _read_topic(bundle: Any, topic: str, cache: dict[str, pd.DataFrame], resolver: Any = None) -> pd.DataFrame:
@@ -351,6 +416,8 @@ def _attach_bpjstk(panel: pd.DataFrame, compiled: pd.DataFrame, kemnaker: pd.Dat
     """BPJS-TK columns in the panel's geography (after any aggregation)."""
     out = panel.copy()
     key = ["province_code", "year"]
+    _check_complete(panel, kemnaker, "bpjstk_pu_kemnaker", "S01")
+    _check_complete(panel, compiled, "bpjstk_pu", "R2-D1")
     k = kemnaker[["province_code", "year", "bpjstk_pu", "bpjstk_bpu"]].rename(columns={"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
     out = out.drop(columns=[c for c in ("bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker") if c in out]).merge(k, on=key, how="left")
     if source == "compiled":
@@ -401,7 +468,9 @@ def aggregate_to_34(
     """Aggregate post-split provinces back to their 34-set parent (pure function).
 
     Every (parent, year) group that contains at least one child province (92, 95, 96, 97) is
-    replaced by one row for the parent: counts are summed, rates are population-weighted means,
+    replaced by one row for the parent: counts are summed, rates are weighted means (by their own
+    denominator where the panel has it: Susenas population for P0-P2, employed for the formal
+    share, labour force for TPT, working-age population for TPAK; else by population),
     non-aggregable indices become NaN (see :data:`AGGREGATION_RULES`). If any expected member of
     the group (every 38-set code with that parent) is absent, or any component value (or its
     weight) is missing, the aggregate is NaN: nothing is ever partially summed. Groups without a
@@ -415,8 +484,8 @@ def aggregate_to_34(
         ``geo/idn_province_crosswalk_bps.csv`` (``province_code_38`` -> ``province_code_34``) or a
         {code38: code34} mapping; default :func:`jamsostek_analysis.regions.split_parent_34`.
     rules : mapping, optional
-        Column -> 'sum' | 'popmean' | 'nan' | 'text' | 'key'; defaults to
-        :data:`AGGREGATION_RULES`.
+        Column -> 'sum' | 'popmean' | 'susenas_mean' | 'employed_mean' | 'labour_force_mean' |
+        'working_age_mean' | 'nan' | 'text' | 'key'; defaults to :data:`AGGREGATION_RULES`.
     weight : str
         Weight column of 'popmean' (population).
 
@@ -429,12 +498,18 @@ def aggregate_to_34(
     Raises
     ------
     PanelError
-        A column without a rule, or a duplicate province-year.
+        A column without a rule, a weighted rule whose weight columns are absent, or a duplicate
+        province-year.
     """
     rules = dict(AGGREGATION_RULES if rules is None else rules)
     unknown = [c for c in panel.columns if c not in rules]
     if unknown:
         raise PanelError(f"aggregate_to_34: no aggregation rule for column(s) {unknown}")
+    for col in panel.columns:
+        need = _WEIGHTED_RULES.get(rules[col], ((),))[0]
+        absent = [c for c in need if c not in panel.columns]
+        if absent:
+            raise PanelError(f"aggregate_to_34: rule {rules[col]!r} of column {col} needs column(s) {absent}")
     _check_unique(panel.assign(source_file="panel"), ["province_code", "year"], "aggregate_to_34")
     parent, names = _parent_map(crosswalk)
     members: dict[str, list[str]] = {}
@@ -471,10 +546,11 @@ def aggregate_to_34(
             elif rule == "sum":
                 x = g[col].astype(float).to_numpy()
                 row[col] = float(x.sum()) if complete and not np.isnan(x).any() else np.nan
-            elif rule == "popmean":
+            elif rule == "popmean" or rule in _WEIGHTED_RULES:
                 x = g[col].astype(float).to_numpy()
-                ok = complete and not np.isnan(x).any() and not np.isnan(w).any() and w.sum() > 0
-                row[col] = float((x * w).sum() / w.sum()) if ok else np.nan
+                ww = w if rule == "popmean" else _WEIGHTED_RULES[rule][1](g.astype({c: float for c in _WEIGHTED_RULES[rule][0]})).to_numpy(dtype=float)
+                ok = complete and not np.isnan(x).any() and np.isfinite(ww).all() and (ww > 0).all()
+                row[col] = float((x * ww).sum() / ww.sum()) if ok else np.nan
             elif rule == "nan":
                 row[col] = np.nan
             elif rule in ("text", "key"):
@@ -567,6 +643,7 @@ def build_province_panel(
     # covariates --------------------------------------------------------------------------------
     for spec in COVARIATE_SPECS:
         _attach(panel, select_variable(_read_topic(bundle, spec.topic, cache, resolver), spec), spec.column, spec.source_id)
+    _flag_shared_min_wage(panel)
     use_b05 = panel["tpt_b05"].notna()
     panel["tpt"] = np.where(use_b05, panel["tpt_b05"], panel["tpt_b04"])
     panel["tpt_source"] = np.where(use_b05, "B05", np.where(panel["tpt_b04"].notna(), "B04", ""))
@@ -601,7 +678,7 @@ _D = [
     ("year", "Calendar year of the survey round or reference date", "year", "", "", "2007-2025", ""),
     ("boundary", "Province set of the row: '33', '34' or '38'; '34' also for rows aggregated by geography='34'", "text", "", "", "2007-2025", ""),
     ("p0", "Poverty headcount ratio P0, urban+rural (Jumlah)", "percent of population", "B01", "March (Susenas); 2007-2011 the Tahunan column = March survey", "2007-2025",
-     "As published. Papua September 2015 P1/P2 are not used (September round)."),
+     "As published. Papua September 2015 P1/P2 are not used (September round). The March 2025 round was fielded in February 2025 (bundle README)."),
     ("p1", "Poverty gap index P1 (FGT alpha=1), urban+rural", "index (percent scale)", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025",
      "2012: NaN for codes 71-76, 81, 82, 91, 94 (export rows shifted from Kalimantan Utara downward; see quality_flag)."),
     ("p2", "Poverty severity index P2 (FGT alpha=2), urban+rural", "index (percent scale)", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025", ""),
@@ -612,28 +689,28 @@ _D = [
     ("poverty_line", "Poverty line (Garis Kemiskinan), urban+rural", "IDR per capita per month", "S06", "March (Susenas)", "2017-2025",
      "The B01 line table has urban and rural lines only (2013-2025) and is not used; S06 prints the total line from 2017."),
     ("population", "Population (Jumlah Penduduk)", "thousand persons", "R2-A6", "census / mid-year projection", "2010, 2016-2025",
-     "Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split)."),
+     "Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split). Not the denominator of p0-p2: the Susenas population implied by 100 * poor_thousand / p0 is 0.99-1.00 times this column in 2016-2019 but 0.70-1.19 times it in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it as a weight within a year, not as a poverty denominator."),
     ("formal_share", "Share of formal workers (employer with permanent workers + employee) in employed", "percent", "R2-A1", "August (Sakernas; the export does not print the round, its national values equal the August figures)", "2015-2025",
      "August 2018 values are the revised (re-weighted) series."),
     ("tpt", "Open unemployment rate (TPT)", "percent of labour force", "B05; B04", "August (Sakernas)", "2007-2025",
      "From B05 (TPT and TPAK table) where it has a value (2017-2023, 2025), else from B04 (TPT table: 2007-2016, 2024); tpt_source says which per cell. The two exports agree in all 276 province-years where both have a value (both carry the revised August 2018 series)."),
     ("tpt_source", "Source id of tpt in this row (B05 or B04)", "text", "B05; B04", "", "2007-2025", ""),
-    ("tpak", "Labour force participation rate (TPAK)", "percent of population 15+", "B05", "August (Sakernas)", "2017-2023, 2025", "No 2024 file in the bundle; no other source, so 2024 is NaN."),
+    ("tpak", "Labour force participation rate (TPAK)", "percent of population 15+", "B05", "August (Sakernas)", "2017-2023, 2025", "No 2024 file in the bundle; no other source, so 2024 is NaN. August 2018 values are the revised (re-weighted) series."),
     ("employed", "Employed persons (Jumlah Penduduk Bekerja)", "persons", "R2-D1", "August (Sakernas) per the compiled panel; round not stated in the source", "2022-2025",
      "SECONDARY (hand transcription of a third-party compiled panel). Province sums equal the BPS August national totals for 2023 and 2024. Post-split geography from 2024."),
     ("employees", "Employees (buruh/karyawan/pegawai)", "persons", "R2-D1", "August (Sakernas) per the compiled panel", "2022-2025", "SECONDARY, as employed."),
     ("grdp_per_capita", "GRDP per capita at constant 2010 prices (Seri 2010)", "thousand IDR", "R2-A2", "annual", "2010, 2012-2025",
-     "2011 file empty. Kalimantan Timur 2013-2014 NaN (published without Kalimantan Utara); 91/94 in 2023 NaN (published post-split). 2019-2020 on SP2020-based population."),
+     "2011 file empty. Kalimantan Timur 2013-2014 NaN (published without Kalimantan Utara); 91/94 in 2023 NaN (published post-split). Each year's own file: up to 2019 per capita on SP2010-based population, from 2020 on SP2020-based population (the bundle's 2019 file is the earlier vintage), so the series has a level break in 2020 (Papua -20 %, Papua Barat -15 %, mostly the population revision); use year effects or avoid 2019/2020 changes."),
     ("hdi", "Human Development Index (IPM, new method)", "index 0-100", "R2-A3", "annual", "2010-2024",
-     "Kalimantan Timur 2013-2014 and 91/94 2023 NaN (other geography). Not aggregated by geography='34'. Do not splice with the revised Statistik Indonesia 2026 IPM."),
+     "Kalimantan Timur 2013-2014 and 91/94 2022-2023 NaN (other geography: the 2022 and 2023 tables already publish the new Papua provinces, so their 91/94 are the rump provinces). Not aggregated by geography='34'. Do not splice with the revised Statistik Indonesia 2026 IPM."),
     ("mean_years_schooling", "Mean years of schooling, population 25+ (RLS, new method), province rows", "years", "R2-A4", "annual", "2010-2025",
      "Kalimantan Timur 2013-2014 NaN (other geography)."),
     ("gini", "Gini ratio of per-capita consumption, urban+rural", "ratio 0-1", "R2-A8", "March (Susenas)", "2010-2025",
      "March chosen to match the poverty round. Not aggregated by geography='34'."),
     ("min_wage", "Provincial minimum wage (UMP), monthly", "IDR per month", "R2-A5", "legal value in force in the year", "2021-2025",
-     "In 2024 Papua and its three new provinces share one value. Not aggregated by geography='34'."),
+     "In 2024 the table prints Papua's 4,024,270 for 92, 94, 95, 96 and 97 (bundle README known problem; Papua Barat Daya's own 2025 UMP is 3,614,000): kept as published and flagged in quality_flag. Papua Pegunungan 2025 is '-' (NaN). Not aggregated by geography='34'."),
     ("bpjstk_pu", "Active BPJS-TK participants, wage earners (PU); main series", "persons", "R2-D1; S01", "R2-D1: reference month not stated except 2023 (= December); S01: December 2023", "2022-2025",
-     "Default R2-D1 (SECONDARY compiled panel, 2022-2025): it gives four years (within-province change), its provincial attribution tracks employees (PU is below the province's employees in every province-year of matching geography), and its 2023 national sums equal S01's exactly. S01 (bpjstk_source='kemnaker', 2023 only) attributes participants differently (apparently by the employer's registration office): 5.46 m PU in DKI Jakarta against 3.05 m employees there. 91/94 in 2024-2025 are NaN with geography='as-published' (R2-D1 keeps pre-split Papua, see geography_flag) and filled with geography='34'. Reference month stated only for 2023 (December)."),
+     "Default R2-D1 (SECONDARY compiled panel, 2022-2025): it gives four years (within-province change), its provincial attribution tracks employees (PU is below the province's employees in every province-year of matching geography), and its 2023 national sums equal S01's exactly. S01 (bpjstk_source='kemnaker', 2023 only) attributes participants differently (apparently by the employer's registration office): 5.46 m PU in DKI Jakarta against 3.05 m employees there. 91/94 in 2024-2025 are NaN with geography='as-published' (R2-D1 keeps pre-split Papua, see geography_flag) and filled with geography='34'. Reference month stated only for 2023 (December). Inference, not stated: the 2025 national sums (PU 26.44 m, BPU 9.40 m) match the February-May 2025 national statements (S10, N16, N17: PU 25.4-26.3 m, BPU 8.3-9.6 m) rather than a year-end level, while 2024 (PU 29.31 m) fits December 2024, so 2024-2025 changes may mix reference months."),
     ("bpjstk_bpu", "Active BPJS-TK participants, non-wage workers (BPU); main series", "persons", "R2-D1; S01", "as bpjstk_pu", "2022-2025", "As bpjstk_pu."),
     ("bpjstk_active", "bpjstk_pu + bpjstk_bpu (Jakon construction-project and PMI migrant participants excluded)", "persons", "R2-D1; S01", "as bpjstk_pu", "2022-2025", "NaN if either part is missing."),
     ("bpjstk_source", "Source id of the main BPJS-TK columns in this row (R2-D1 or S01)", "text", "R2-D1; S01", "", "2022-2025", ""),
@@ -647,10 +724,10 @@ _D = [
     ("coverage_bpu_rate", "BPU participants per 100 employed persons who are not employees (employed - employees)", "per 100 non-employee workers", "R2-D1; S01", "as coverage_rate", "2022-2025",
      "BPU is the non-wage segment (own-account, family and casual workers, employers)."),
     ("geography_flag", "Why a value was set to NaN because its geography differs from the row's province (empty if none)", "text", "", "", "2007-2025",
-     "Rules: Kalimantan Timur 2013-2014 covariates published without Kalimantan Utara; 91/94 covariates of 2023 published post-split; R2-D1 BPJS-TK values for 91/94 in 2024-2025 are pre-split."),
-    ("quality_flag", "Known problems in a source cell that made it NaN (empty if none)", "text", "", "", "2012",
-     "2012 P1 export shifted rows."),
-    ("aggregated_from", "For rows built by geography='34': the 38-set codes summed or averaged (e.g. '91+92'); empty otherwise", "text", "G02", "", "2024-2025 (geography='34')", "Counts (population, poor_thousand, employed, employees, BPJS-TK) are summed; p0-p2, p0_urban, p0_rural, formal_share, tpt, tpak, grdp_per_capita and mean_years_schooling are population-weighted means (exact for P0 and GRDP per capita, an approximation for the others); hdi, gini, poverty_line and min_wage are not aggregable and are NaN; coverage ratios are recomputed from the summed counts. NaN whenever any part is missing."),
+     "Rules: Kalimantan Timur 2013-2014 covariates published without Kalimantan Utara (GRDP, HDI, schooling); 91/94 covariates of tables that already publish the new Papua provinces before 2024 (HDI 2022-2023, GRDP 2023); R2-D1 BPJS-TK values for 91/94 in 2024-2025 are pre-split."),
+    ("quality_flag", "Known problems in a source cell: set to NaN, or kept as published but suspect (empty if none)", "text", "", "", "2012, 2024",
+     "2012: p1 NaN (P1 export rows shifted). 2024: min_wage kept but flagged (one value printed for five Papua provinces)."),
+    ("aggregated_from", "For rows built by geography='34': the 38-set codes summed or averaged (e.g. '91+92'); empty otherwise", "text", "G02", "", "2024-2025 (geography='34')", "Counts (population, poor_thousand, employed, employees, BPJS-TK) are summed. Rates are means weighted by their own denominator, exact up to published rounding: p0, p1, p2 by the Susenas population poor_thousand / p0 (so p0 = 100 * sum of poor / sum of Susenas population; weighting by the population column instead would move Papua 2024 p0 from 25.82 to 26.41), formal_share by employed, tpt by the labour force employed / (1 - tpt/100), tpak by the working-age population (labour force / tpak); the weights use R2-D1 employed (secondary). p0_urban, p0_rural, grdp_per_capita and mean_years_schooling are population-weighted (exact for GRDP per capita, an approximation for the others). hdi, gini, poverty_line and min_wage are not aggregable and are NaN; coverage ratios are recomputed from the summed counts. NaN whenever any part or weight is missing (tpak 2024)."),
 ]  # fmt: skip
 
 DICTIONARY_COLUMNS = ["column", "definition", "unit", "source_id", "survey_round", "years_available", "notes"]

@@ -219,6 +219,11 @@ def province_set(year: int, topic: str | None = None) -> tuple[str, ...]:
     :data:`PAPUA_SPLIT_FIRST_YEAR` (default 2024). Before 2006 BPS tables cover fewer provinces
     (provinces created 1999-2004, e.g. TPT 1986-2000 has 26); this function does not model that.
 
+    The province panel uses the poverty tables' set, ``province_set(year, "poverty_province")``
+    (= :func:`jamsostek_analysis.panel.panel_province_set`): 33 provinces up to 2014, because
+    Kalimantan Utara enters the poverty and labour tables only in 2015. The administrative set
+    (no ``topic``) already has 65 in 2013-2014; do not use it to build rows that carry poverty data.
+
     Returns
     -------
     tuple of str

@@ -159,6 +159,12 @@ def test_province_sets(panel, bundle, name_to_code):
     assert set(panel["boundary"]) == {"33", "34", "38"}
     assert [boundary_for_year(y) for y in (2014, 2015, 2023, 2024)] == ["33", "34", "34", "38"]
     assert len(panel_province_set(2024)) == 38
+    # the panel's set is the poverty tables' set (Kaltara from 2015), not the administrative one (2013)
+    from jamsostek_analysis.regions import province_set
+
+    for y in range(2007, 2026):
+        assert panel_province_set(y) == province_set(y, topic="poverty_province") == tuple(sorted(panel.loc[panel["year"] == y, "province_code"]))
+    assert "65" in province_set(2013) and "65" not in panel_province_set(2013)
     # Kalimantan Utara has no March P0 in the 2013 and 2014 exports, and one in 2015
     for year, has in ((2013, False), (2014, False), (2015, True)):
         d = _direct_poverty(bundle, name_to_code, "p0", year)
@@ -196,11 +202,27 @@ def test_geography_34_aggregates_papua(panel, panel34, bundle):
         parts = ["94", "95", "96", "97"]
         pop = sum(a.loc[(c, y), "population"] for c in parts)
         assert b.loc[("94", y), "population"] == pop
-        assert b.loc[("94", y), "p0"] == pytest.approx(sum(a.loc[(c, y), "p0"] * a.loc[(c, y), "population"] for c in parts) / pop, rel=1e-12)
+        # P0 exactly: 100 x poor / Susenas population (poor_thousand / p0), not the projection weights
+        sus = {c: 100 * a.loc[(c, y), "poor_thousand"] / a.loc[(c, y), "p0"] for c in parts}
+        assert b.loc[("94", y), "poor_thousand"] == pytest.approx(sum(a.loc[(c, y), "poor_thousand"] for c in parts), rel=1e-12)
+        assert b.loc[("94", y), "p0"] == pytest.approx(100 * b.loc[("94", y), "poor_thousand"] / sum(sus.values()), rel=1e-12)
+        assert b.loc[("94", y), "p2"] == pytest.approx(sum(a.loc[(c, y), "p2"] * sus[c] for c in parts) / sum(sus.values()), rel=1e-12)
+        popmean = sum(a.loc[(c, y), "p0"] * a.loc[(c, y), "population"] for c in parts) / pop
+        assert abs(b.loc[("94", y), "p0"] - popmean) > 0.4  # population weights would bias Papua's P0 upward
+        # labour rates weighted by their denominators (employed, labour force)
+        emp = {c: a.loc[(c, y), "employed"] for c in parts}
+        lf = {c: emp[c] / (1 - a.loc[(c, y), "tpt"] / 100) for c in parts}
+        assert b.loc[("94", y), "formal_share"] == pytest.approx(sum(a.loc[(c, y), "formal_share"] * emp[c] for c in parts) / sum(emp.values()), rel=1e-12)
+        assert b.loc[("94", y), "tpt"] == pytest.approx(100 * sum(lf[c] * a.loc[(c, y), "tpt"] / 100 for c in parts) / sum(lf.values()), rel=1e-12)
+        assert b.loc[("94", y), "p0_urban"] == pytest.approx(sum(a.loc[(c, y), "p0_urban"] * a.loc[(c, y), "population"] for c in parts) / pop, rel=1e-12)
         assert b.loc[("94", y), "bpjstk_pu"] == comp.loc[("94", y), "bpjstk_pu"]
         assert b.loc[("94", y), "coverage_rate"] == pytest.approx(100 * (comp.loc[("94", y), "bpjstk_pu"] + comp.loc[("94", y), "bpjstk_bpu"]) / b.loc[("94", y), "employed"], rel=1e-12)
         assert np.isnan(b.loc[("94", y), "gini"]) and np.isnan(b.loc[("94", y), "hdi"])
         assert b.loc[("94", y), "aggregated_from"] == "94+95+96+97"
+    assert np.isnan(b.loc[("94", 2024), "tpak"])  # no 2024 TPAK: no weight, no value
+    wap = {c: a.loc[(c, 2025), "employed"] / (1 - a.loc[(c, 2025), "tpt"] / 100) / (a.loc[(c, 2025), "tpak"] / 100) for c in parts}
+    lf25 = {c: wap[c] * a.loc[(c, 2025), "tpak"] / 100 for c in parts}
+    assert b.loc[("94", 2025), "tpak"] == pytest.approx(100 * sum(lf25.values()) / sum(wap.values()), rel=1e-12)
     # untouched rows are identical to the as-published panel
     same = panel[panel["year"] <= 2023].reset_index(drop=True)
     pd.testing.assert_frame_equal(panel34[panel34["year"] <= 2023].reset_index(drop=True), same)
@@ -227,6 +249,15 @@ def test_bpjstk_2023_sums_and_coverage_arithmetic(panel, bundle):
     assert set(panel.loc[ok, "bpjstk_source"]) == {"R2-D1"}
     assert panel.loc[ok, "coverage_pu_rate"].max() < 100  # R2-D1: PU below employees everywhere (cf. S01 in DKI)
     assert panel.loc[panel["year"] < 2022, ["bpjstk_pu", "coverage_rate", "employed"]].isna().all().all()
+
+
+def test_shared_2024_minimum_wage_is_kept_and_flagged(panel, bundle):
+    p = panel.set_index(["province_code", "year"])
+    for code in ("92", "94", "95", "96", "97"):
+        assert p.loc[(code, 2024), "min_wage"] == 4_024_270 and "min_wage kept as published but suspect" in p.loc[(code, 2024), "quality_flag"]
+    assert p.loc[("91", 2024), "min_wage"] == 3_393_000 and p.loc[("91", 2024), "quality_flag"] == ""
+    assert p.loc[("92", 2025), "min_wage"] == 3_614_000  # Papua Barat Daya's own 2025 value, 10 % lower
+    assert set(panel.loc[panel["quality_flag"].str.contains("min_wage"), "year"]) == {2024}
 
 
 def test_kemnaker_source_option(bundle):
@@ -289,6 +320,25 @@ def test_aggregate_to_34_nan_if_a_part_is_missing():
     assert np.isnan(out.loc[("91", 2024), "population"]) and "expected" in out.loc[("91", 2024), "geography_flag"]
 
 
+def test_aggregate_to_34_denominator_weighted_rules_by_hand():
+    t = _toy().assign(poor_thousand=[20.0, 90.0, 28.0, 1.0], tpt=[10.0, 25.0, 5.0, 1.0], tpak=[50.0, 75.0, 60.0, 70.0],
+                      formal=[40.0, 10.0, 30.0, 50.0])  # fmt: skip
+    rules = {**RULES, "poor_thousand": "sum", "p0": "susenas_mean", "formal": "employed_mean", "tpt": "labour_force_mean",
+             "tpak": "working_age_mean"}  # fmt: skip
+    r = aggregate_to_34(t, {"91": "91", "92": "91"}, rules=rules).set_index(["province_code", "year"]).loc[("91", 2024)]
+    # 91: 20 poor at 5 % -> 400 people; 92: 90 poor at 9 % -> 1000 people: 110 / 1400
+    assert r["p0"] == pytest.approx(100 * 110 / 1400, rel=1e-14) and r["poor_thousand"] == 110
+    assert r["formal"] == pytest.approx((40 * 10 + 10 * 20) / 30, rel=1e-14)  # employed 10 and 20
+    # labour force 10/0.9 and 20/0.75; unemployed 10/0.9*0.1 and 20/0.75*0.25
+    lf = (10 / 0.9, 20 / 0.75)
+    assert r["tpt"] == pytest.approx(100 * (lf[0] * 0.10 + lf[1] * 0.25) / sum(lf), rel=1e-14)
+    assert r["tpak"] == pytest.approx(100 * sum(lf) / (lf[0] / 0.5 + lf[1] / 0.75), rel=1e-14)
+    r = aggregate_to_34(t.assign(poor_thousand=[20.0, np.nan, 28.0, 1.0]), {"91": "91", "92": "91"}, rules=rules)
+    assert np.isnan(r.set_index(["province_code", "year"]).loc[("91", 2024), "p0"])  # missing weight: NaN
+    with pytest.raises(PanelError, match=r"'susenas_mean' of column p0 needs column\(s\) \['poor_thousand'\]"):
+        aggregate_to_34(t.drop(columns="poor_thousand"), {"91": "91", "92": "91"}, rules=rules)
+
+
 def test_aggregate_to_34_errors():
     with pytest.raises(PanelError, match="no aggregation rule"):
         aggregate_to_34(_toy().assign(extra=1.0), {"92": "91"}, rules=RULES)
@@ -321,6 +371,37 @@ def test_duplicate_province_year_in_input_is_panel_error(bundle, tmp_path):
     target.write_text("\n".join([*lines, bali]) + "\n", encoding="utf-8")
     with pytest.raises(PanelError, match=r"den_econ_annual_full_extract.csv.*province Bali, year 2024"):
         build_province_panel(DataBundle.locate(bundle.root, tmp_path), first_year=2023, last_year=2024)
+
+
+def test_table_missing_province_rows_is_panel_error(bundle, tmp_path):
+    """A user copy that lost its last rows (Papua provinces) must not become silent NaN."""
+    from jamsostek_analysis.bundle import DataBundle
+
+    name = "Persentase Tenaga Kerja Formal Menurut Provinsi, 2025.csv"
+    rel = f"raw/bps/formal_employment_province/{name}"
+    lines = bundle.path(rel).read_text(encoding="utf-8-sig").splitlines()
+    keep = [x for x in lines if not x.upper().startswith(("PAPUA SELATAN", "PAPUA TENGAH"))]
+    assert len(lines) - len(keep) == 2
+    target = tmp_path / rel
+    target.parent.mkdir(parents=True)
+    target.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    from jamsostek_analysis.bundle import BundleWarning
+
+    with pytest.warns(BundleWarning, match=re.escape(name) + " replaced by user additions of the same name"):
+        with pytest.raises(PanelError, match=r"formal_share \(R2-A1: " + re.escape(name) + r"\), year 2025: no row for province\(s\) 95, 96"):
+            build_province_panel(DataBundle.locate(bundle.root, tmp_path), first_year=2024, last_year=2025)
+
+
+def test_kemnaker_missing_province_is_panel_error(bundle, tmp_path):
+    from jamsostek_analysis.bundle import DataBundle
+
+    rel = "raw/kemnaker/data_peserta_bpjstk.csv"
+    lines = bundle.path(rel).read_text(encoding="utf-8").splitlines()
+    target = tmp_path / rel
+    target.parent.mkdir(parents=True)
+    target.write_text("\n".join(x for x in lines if not x.startswith("Bali;")) + "\n", encoding="utf-8")
+    with pytest.raises(PanelError, match=r"bpjstk_pu_kemnaker \(S01: data_peserta_bpjstk.csv\), year 2023: no row for province\(s\) 51;"):
+        build_province_panel(DataBundle.locate(bundle.root, tmp_path), first_year=2023, last_year=2023)
 
 
 def test_select_variable_duplicate_names_file_province_year():

@@ -16,7 +16,7 @@ import pytest
 
 from jamsostek_analysis.errors import ParseError, RegionError
 from jamsostek_analysis.regions import RegionResolver, province_set, split_parent_34
-from jamsostek_analysis.sources.bps import COLUMNS, KEY_COLUMNS, read_bps_table, read_bps_topic
+from jamsostek_analysis.sources.bps import COLUMNS, KEY_COLUMNS, OVERRIDE_COLUMNS, read_bps_table, read_bps_topic
 
 
 def _bundle_root() -> Path | None:
@@ -364,6 +364,16 @@ def test_unknown_province_name_raises_region_error(tmp_path):
     assert "ATLANTIS" in msg and P0_2025 in msg and "row 8" in msg
 
 
+def test_province_printed_twice_raises_naming_file_and_both_rows(tmp_path):
+    dst, lines = _copy_lines(tmp_path, "poverty_province", P0_2025)
+    assert lines[6].startswith("SUMATERA UTARA,")
+    dst.write_text("\n".join([*lines[:8], lines[6], *lines[8:]]), encoding="utf-8")  # repeated at row 9
+    with pytest.raises(ParseError) as exc:
+        read_bps_table(dst, _resolver())
+    msg = str(exc.value)
+    assert P0_2025 in msg and "rows 7 and 9" in msg and "SUMATERA UTARA" in msg and "printed twice" in msg
+
+
 def test_unknown_layout_and_year_mismatch_raise(tmp_path):
     bad = tmp_path / "Something, 2020.csv"
     bad.write_text("38 Provinsi,x,\n,title,\nACEH,1,2\n", encoding="utf-8")
@@ -453,9 +463,23 @@ def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
     new_name = P0_2025.replace(", 2025.csv", ", 2025 (2).csv")
     (topic_dir / new_name).write_text("\n".join(lines), encoding="utf-8")
     b2 = DataBundle(root=bundle.root, extra=(extra,))
+    from jamsostek_analysis.bundle import BundleWarning
+
     base = read_bps_topic(bundle, "poverty_province", _resolver())
-    df = read_bps_topic(b2, "poverty_province", _resolver())
+    assert base.attrs["overrides"] == [] and base.attrs["replaced_files"] == []
+    n_cells = len(parsed(_file("poverty_province", P0_2025)))
+    with pytest.warns(BundleWarning, match=rf"poverty_province: {n_cells} bundle cell\(s\) replaced .*\(1 with a different value\)"):
+        df = read_bps_topic(b2, "poverty_province", _resolver())
     assert len(df) == len(base)  # every cell of the added file replaces the bundle's
+    assert df.attrs["replaced_files"] == []  # a new file name: cell-level overrides, no file replaced whole
+    ov = pd.DataFrame(df.attrs["overrides"])  # the override is recorded: old and new value, file and origin
+    assert list(ov.columns) == OVERRIDE_COLUMNS
+    assert len(ov) == n_cells == 39 * 9
+    changed = ov[(ov["old_value"] != ov["value"]) & ov["value"].notna()]
+    assert len(changed) == 1 and changed["old_value"].item() == 12.33 and changed["value"].item() == 99.99
+    assert changed["old_source_file"].item() == P0_2025 and changed["source_file"].item() == new_name
+    assert changed["old_origin"].item() == "bundle" and changed["origin"].item() == f"extra:{extra}"
+    assert (changed["region_code"].item(), changed["year"].item(), changed["period"].item()) == ("11", 2025, "March")
     sel = df[(df.indicator == "persentase penduduk miskin p0") & (df.year == 2025) & (df.region_code == "11")
              & (df.period == "March") & (df.category == "Jumlah")]
     assert sel["value"].item() == 99.99

@@ -108,6 +108,27 @@ def test_kemnaker_malformed_copy_via_extra_data(bundle, tmp_path, kemnaker_text)
         read_kemnaker_participants(b)
 
 
+def test_unknown_province_in_secondary_readers_names_file_and_row(bundle, tmp_path, kemnaker_text, compiled_text):
+    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.errors import RegionError
+
+    for rel, text, old, new, row in (
+        (KEMNAKER_RELPATH, kemnaker_text, "Aceh;", "Atlantis;", 2),
+        (COMPILED_PANEL_RELPATH, compiled_text, "Bali,2022,", "Atlantis,2022,", 18),
+    ):
+        assert text.splitlines()[row - 1].startswith(old)
+        d = tmp_path / rel.split("/")[-1].split(".")[0]
+        target = d / rel
+        target.parent.mkdir(parents=True)
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+        b = DataBundle.locate(bundle.root, d)
+        reader = read_kemnaker_participants if rel == KEMNAKER_RELPATH else (lambda x: read_compiled_panel(x, check=False))
+        with pytest.raises(RegionError) as exc:
+            reader(b)
+        msg = str(exc.value)
+        assert rel.split("/")[-1] in msg and f"row {row}" in msg and "'Atlantis'" in msg
+
+
 # -- compiled panel R2-D1 ------------------------------------------------------------------------
 
 

@@ -613,7 +613,12 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
         :data:`COLUMNS` + ``origin``, sorted by file then file order. A cell (indicator, region,
         year, period, category) published by a user-addition file replaces the bundle's cell.
         ``attrs['footnotes']`` and ``attrs['unresolved_districts']`` map each file name to its
-        footnote lines and its district names without a BPS 2020 code.
+        footnote lines and its district names without a BPS 2020 code; ``attrs['overrides']``
+        lists every replaced cell as a dict with its old and new value, file and origin
+        (keys :data:`OVERRIDE_COLUMNS`; empty list without user additions; ``pd.DataFrame(...)``
+        makes it a table), ``attrs['replaced_files']``
+        names bundle files replaced whole by a user file of the same name, and a
+        ``BundleWarning`` reports both, so an override is never silent.
 
     Raises
     ------
@@ -643,15 +648,55 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
         frames.append(df)
     if not frames:
         return pd.DataFrame(columns=[*COLUMNS, "origin"])
-    df = _merge_origins(pd.concat(frames, ignore_index=True))
-    df.attrs = {"footnotes": footnotes, "unresolved_districts": unresolved}
+    df, overrides = _merge_origins(pd.concat(frames, ignore_index=True), return_overrides=True)
+    # a user file with the same name as a bundle file replaces that whole file (DataBundle.files)
+    shadowed = [p.name for p in files
+                if bundle.origin(p) != "bundle" and (Path(bundle.root) / "raw" / "bps" / topic / p.name).is_file()]
+    # records, not a DataFrame: pandas compares attrs when concatenating frames
+    df.attrs = {"footnotes": footnotes, "unresolved_districts": unresolved,
+                "overrides": overrides.to_dict("records"), "replaced_files": shadowed}
+    if shadowed or len(overrides):
+        import warnings
+
+        from jamsostek_analysis.bundle import BundleWarning
+
+    if shadowed:
+        warnings.warn(
+            f"raw/bps/{topic}: bundle file(s) {', '.join(shadowed)} replaced by user additions of the same name "
+            "(listed in .attrs['replaced_files']; their cells carry origin 'extra:...')",
+            BundleWarning,
+            stacklevel=2,
+        )
+    if len(overrides):
+        changed = overrides[~((overrides["old_value"] == overrides["value"])
+                              | (overrides["old_value"].isna() & overrides["value"].isna()))]
+        files = sorted(set(overrides["source_file"]))
+        warnings.warn(
+            f"raw/bps/{topic}: {len(overrides)} bundle cell(s) replaced by user additions "
+            f"({len(changed)} with a different value) from {', '.join(files)}; "
+            "the replaced values are listed in .attrs['overrides']",
+            BundleWarning,
+            stacklevel=2,
+        )
     return df
 
 
-def _merge_origins(df: pd.DataFrame) -> pd.DataFrame:
-    """Resolve repeated cells: same origin -> must be identical; user additions beat the bundle."""
+OVERRIDE_COLUMNS: list[str] = [
+    "indicator", "region_name", "region_code", "year", "period", "category",
+    "old_value", "old_source_file", "old_origin", "value", "source_file", "origin",
+]
+"""Columns of ``read_bps_topic(...).attrs['overrides']``: one row per bundle (or lower-precedence)
+cell replaced by a user addition, with the replaced (``old_*``) and the winning value."""
+
+
+def _merge_origins(df: pd.DataFrame, return_overrides: bool = False):
+    """Resolve repeated cells: same origin -> must be identical; user additions beat the bundle.
+
+    With ``return_overrides`` also return a frame (:data:`OVERRIDE_COLUMNS`) of the replaced cells.
+    """
+    empty = pd.DataFrame(columns=OVERRIDE_COLUMNS)
     if df.empty:
-        return df
+        return (df, empty) if return_overrides else df
     keys = _key_frame(df)
     kcols = list(keys.columns)
     keys["origin"] = df["origin"].to_numpy()
@@ -682,5 +727,21 @@ def _merge_origins(df: pd.DataFrame) -> pd.DataFrame:
         keep = np.zeros(len(df), dtype=bool)
         keep[winners] = True
         keep &= ~drop
-        return df[keep].reset_index(drop=True)
-    return df[~drop].reset_index(drop=True)
+        out = df[keep].reset_index(drop=True)
+        if not return_overrides:
+            return out
+        losers = np.flatnonzero(~keep & ~drop)
+        win = keys.loc[keys["_pos"].isin(winners), [*kcols, "_pos"]]
+        lose = keys.loc[keys["_pos"].isin(losers), [*kcols, "_pos"]]
+        pairs = lose.merge(win, on=kcols, suffixes=("_old", "_new"))
+        old = df.iloc[pairs["_pos_old"].to_numpy()].reset_index(drop=True)
+        new = df.iloc[pairs["_pos_new"].to_numpy()].reset_index(drop=True)
+        ov = new[["indicator", "region_name", "region_code", "year", "period", "category"]].copy()
+        ov["old_value"] = old["value"].to_numpy()
+        ov["old_source_file"] = old["source_file"].to_numpy()
+        ov["old_origin"] = old["origin"].to_numpy()
+        for c in ("value", "source_file", "origin"):
+            ov[c] = new[c].to_numpy()
+        return out, ov[OVERRIDE_COLUMNS]
+    out = df[~drop].reset_index(drop=True)
+    return (out, empty) if return_overrides else out

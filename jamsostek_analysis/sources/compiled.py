@@ -177,8 +177,9 @@ def read_compiled_panel(bundle: Any = None, resolver: Any = None, *, check: bool
         from jamsostek_analysis.regions import RegionResolver
 
         resolver = RegionResolver.from_bundle(bundle)
-    names = df["province"].unique()
-    code_of = {n: str(resolver.province_code(n)) for n in names}
+    first_line = df.drop_duplicates("province").set_index("province")["line"]
+    code_of = {n: str(resolver.province_code(n, file=path.name, row=int(line)))
+               for n, line in first_line.items()}
     df.insert(0, "province_code", df["province"].map(code_of))
     df = df.rename(columns={"province": "province_name"})
     dup = df.duplicated(["province_code", "year"], keep=False)

@@ -144,7 +144,8 @@ def read_kemnaker_participants(bundle: Any = None, resolver: Any = None) -> pd.D
         from jamsostek_analysis.regions import RegionResolver
 
         resolver = RegionResolver.from_bundle(bundle)
-    codes = [str(resolver.province_code(n)) for n in df["province_name"]]
+    codes = [str(resolver.province_code(n, file=path.name, row=int(line)))
+             for n, line in zip(df["province_name"], df["line"])]
     dup = pd.Series(codes).duplicated(keep=False)
     if dup.any():
         names = df.loc[dup.to_numpy(), "province_name"].tolist()
