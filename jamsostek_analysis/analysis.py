@@ -290,7 +290,7 @@ def people_effect(
     *,
     delta_x: float | pd.Series,
     year: int,
-    population: str = "population",
+    population: str = "poverty_population",
     persons_per_unit: float = 1000.0,
     ci: tuple[float, float] | None = None,
     unit: str = UNIT,
@@ -309,15 +309,20 @@ def people_effect(
     param
         The coefficient (e.g. ``'coverage_rate'``).
     panel
-        The panel holding ``population`` for ``year``.
+        The panel holding the ``population`` column for ``year``.
     delta_x
         A uniform change (float, e.g. ``10.0``) or one per province (Series indexed by province code,
         e.g. :func:`observed_change`); provinces absent from ``delta_x`` contribute nothing.
     year
         Year whose population is used.
     population
-        Population column and ``persons_per_unit`` the number of persons per unit of that column (BPS
-        publishes province population in thousands: 1000).
+        Population column and ``persons_per_unit`` the number of persons per unit of that column
+        (thousand persons: 1000). Default ``'poverty_population'`` (100 x poor_thousand / p0, the
+        Susenas population behind the published poverty rates), because P0 is a percentage of that
+        population: ``b x delta x poverty_population / 100`` is a change in the number of poor as BPS
+        counts them. The projection in ``'population'`` differs from it by a factor 0.70-1.19 by
+        province from 2020 (Papua Tengah 0.70) and would mis-state the count; pass it only to
+        reproduce earlier numbers.
     ci
         Interval to translate instead of the result's CRV1 95 % interval (e.g. the bootstrap interval).
 
@@ -544,12 +549,15 @@ def population_weighted(
     x: str = COVERAGE,
     models: Sequence[str] = ("twfe", "fd"),
     years: tuple[int, int] = MAIN_YEARS,
-    weight: str = "population",
+    weight: str = "poverty_population",
     cluster: str = UNIT,
     vcov: str = "CRV1",
 ) -> dict[str, Any]:
     """Main specifications weighted by province population (effect on the average *person* rather than
-    the average province). Returns ``{'weighted_<model>': PanelResult}``."""
+    the average province). Returns ``{'weighted_<model>': PanelResult}``.
+
+    The default weight is ``poverty_population`` (100 x poor / P0, the Susenas population behind the
+    published poverty rates); ``weight="population"`` uses the BPS projection instead."""
     _require(panel, [UNIT, TIME, y, x, weight], "population_weighted")
     data = sample_years(panel, years)
     _check_34(data, "population_weighted")
@@ -562,7 +570,7 @@ def population_weighted(
 
 
 #: Time-varying province controls of the robustness check (TPT: open unemployment rate, August;
-#: mean years of schooling; log GRDP per capita at current prices).
+#: mean years of schooling; log GRDP per capita at constant 2010 prices).
 DEFAULT_CONTROLS = ("tpt", "mean_years_schooling", "log_grdp_per_capita")
 
 
@@ -781,7 +789,7 @@ def people_table(
     *,
     year: int,
     boot_ci: tuple[float, float] | None = None,
-    population: str = "population",
+    population: str = "poverty_population",
     persons_per_unit: float = 1000.0,
 ) -> pd.DataFrame:
     """:func:`people_effect` for several coverage scenarios, with the CRV1 and (optionally) bootstrap interval.
@@ -790,6 +798,9 @@ def people_table(
     ``pp`` (population-weighted change of the outcome, percentage points), ``people`` (change in the
     number of people below the line; negative = fewer poor), ``people_low``/``people_high`` (CRV1 95 %)
     and ``people_boot_low``/``people_boot_high`` (bootstrap 95 %, if ``boot_ci`` is given).
+    ``population`` (default ``'poverty_population'``, the population behind the poverty rates; see
+    :func:`people_effect`) is the denominator column; the ``population`` column of the result is
+    the persons it covers.
     """
     rows = []
     for name, dx in scenarios.items():

@@ -8,6 +8,11 @@ what would P0 and the number of poor people be?"* by the linear prediction
     P0_pred_i = P0_i + beta * delta_x_i,
     delta_poor_i = (P0_pred_i - P0_i) / 100 * population_i * population_multiplier.
 
+The population is by default the panel's ``poverty_population`` (100 x poor_thousand / p0, thousand
+persons): the Susenas population of which P0 is a percentage, so that ``P0_i / 100 *
+population_i`` is the published number of poor. The BPS projection in the panel's ``population``
+column differs from it by a factor 0.70-1.19 by province from 2020 and is not used by default.
+
 Everything here is a **model-based counterfactual under the linear-effect assumption**: the
 effect of a coverage point is the same in every province, at every coverage level and for every
 kind of participant, with no general-equilibrium, fiscal or selection effects. The numbers are
@@ -344,7 +349,7 @@ def counterfactual_poverty(
     param: str | None = None,
     alpha: float = 0.05,
     outcome: str = "p0",
-    population: str = "population",
+    population: str = "poverty_population",
     population_multiplier: float = 1000.0,
     unit: str = "province_code",
     x: str = "coverage_rate",
@@ -368,8 +373,13 @@ def counterfactual_poverty(
         Interval level (used when the interval is built from ``se`` and ``df``).
     outcome, population
         Column names; P0 in percent, population in units such that
-        ``population * population_multiplier`` is persons (default 1000: population in thousand
-        persons, as BPS publishes it).
+        ``population * population_multiplier`` is persons (default 1000: thousand persons). Default
+        ``'poverty_population'``: the population behind the published poverty rates (100 x
+        poor_thousand / p0), so that baseline P0 x population / 100 is the published number of poor
+        and the national baseline P0 is the poor-weighted national rate. The projection in the
+        panel's ``'population'`` differs from it by a factor 0.70-1.19 by province from 2020
+        (Papua Tengah 0.70), which would mis-state the change in people; pass it only to reproduce
+        earlier numbers.
 
     Returns
     -------

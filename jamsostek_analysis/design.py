@@ -98,6 +98,32 @@ def absorb(
     return X.ravel() if vector else X
 
 
+def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
+    """Keep-mask after iteratively removing observations alone in a fixed-effect group.
+
+    A singleton (a group of one factor with a single observation) is fitted perfectly by its own
+    dummy and carries no information; fixest and pyfixest drop them iteratively, because removing
+    one singleton can create another. ``codes`` are integer code arrays as from :func:`factorize`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask, ``True`` for observations that are kept.
+    """
+    n = len(codes[0]) if len(codes) else 0
+    keep = np.ones(n, dtype=bool)
+    changed = True
+    while changed and len(codes):
+        changed = False
+        for c in codes:
+            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
+            single = keep & (counts[c] == 1)
+            if single.any():
+                keep &= ~single
+                changed = True
+    return keep
+
+
 def count_absorbed_levels(fe: Sequence[np.ndarray]) -> int:
     """Number of linearly independent dummy columns absorbed by the factors in ``fe``.
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from jamsostek_analysis.design import absorb, count_absorbed_levels, factorize
+from jamsostek_analysis.design import absorb, count_absorbed_levels, drop_singletons, factorize
 from jamsostek_analysis.errors import EstimationError
 from jamsostek_analysis import inference
 
@@ -370,22 +370,6 @@ def ssc_absorbed_count(fe_codes: Sequence[np.ndarray], cluster: np.ndarray | Non
     return A, max(A - nested_levels + n_nested, 0)
 
 
-def _drop_singletons(codes: list[np.ndarray]) -> np.ndarray:
-    """Boolean keep-mask after iteratively removing singleton groups of every factor."""
-    n = len(codes[0]) if codes else 0
-    keep = np.ones(n, dtype=bool)
-    changed = True
-    while changed and codes:
-        changed = False
-        for c in codes:
-            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
-            single = keep & (counts[c] == 1)
-            if single.any():
-                keep &= ~single
-                changed = True
-    return keep
-
-
 def _collinearity(X: np.ndarray, X_raw: np.ndarray, names: list[str], has_fe: bool) -> None:
     """Raise EstimationError naming regressors absorbed by the FE or collinear with others."""
     n, k = X.shape
@@ -671,7 +655,7 @@ def fit_panel(
     # fixed effects codes and singletons
     fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
     if fe_codes:
-        keep = _drop_singletons(fe_codes)
+        keep = drop_singletons(fe_codes)
         n_single = int((~keep).sum())
         if n_single:
             reasons["singleton fixed-effect group (dropped as fixest/pyfixest)"] = n_single

@@ -4,8 +4,9 @@
 (S01) and the compiled BPJS-TK panel (R2-D1) into one row per province and year, with the
 province set BPS publishes in the poverty tables of that year (33 provinces to 2014, 34 to 2023,
 38 from 2024). Values are copied exactly as published; the only computed columns are the
-BPJS-TK sums and coverage ratios, and (``geography="34"``) the aggregation of the 2024-2025 Papua
-provinces back to the 2013-2023 boundaries. :func:`data_dictionary` is the single place that
+BPJS-TK sums and coverage ratios, the poverty population ``100 * poor_thousand / p0`` (the
+denominator behind the published poverty rates), and (``geography="34"``) the aggregation of
+the 2024-2025 Papua provinces back to the 2013-2023 boundaries. :func:`data_dictionary` is the single place that
 states, for every column, its definition, unit, source, survey round and years.
 
 Rules honoured (see the bundle README, "Known problems"):
@@ -46,6 +47,7 @@ __all__ = [
     "build_province_panel",
     "aggregate_to_34",
     "add_coverage",
+    "add_poverty_population",
     "data_dictionary",
     "dictionary_markdown",
     "replace_dictionary_section",
@@ -149,7 +151,7 @@ COVARIATE_SPECS = (
 
 PANEL_COLUMNS = [
     "province_code", "province_name", "year", "boundary",
-    "p0", "p1", "p2", "p0_urban", "p0_rural", "poverty_round", "poor_thousand", "poverty_line",
+    "p0", "p1", "p2", "p0_urban", "p0_rural", "poverty_round", "poor_thousand", "poverty_population", "poverty_line",
     "population", "formal_share", "tpt", "tpt_source", "tpak", "employed", "employees",
     "grdp_per_capita", "hdi", "mean_years_schooling", "gini", "min_wage",
     "bpjstk_pu", "bpjstk_bpu", "bpjstk_active", "bpjstk_source", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker",
@@ -168,7 +170,7 @@ PANEL_COLUMNS = [
 AGGREGATION_RULES: dict[str, str] = {
     "province_code": "key", "province_name": "key", "year": "key", "boundary": "key",
     "p0": "susenas_mean", "p1": "susenas_mean", "p2": "susenas_mean", "p0_urban": "popmean", "p0_rural": "popmean",
-    "poverty_round": "text", "poor_thousand": "sum", "poverty_line": "nan",
+    "poverty_round": "text", "poor_thousand": "sum", "poverty_population": "sum", "poverty_line": "nan",
     "population": "sum", "formal_share": "employed_mean", "tpt": "labour_force_mean", "tpt_source": "text",
     "tpak": "working_age_mean",
     "employed": "sum", "employees": "sum",
@@ -412,6 +414,25 @@ def add_coverage(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def add_poverty_population(panel: pd.DataFrame) -> pd.DataFrame:
+    """Add ``poverty_population`` = 100 x ``poor_thousand`` / ``p0`` (pure; returns a copy).
+
+    The population implied by the published number of poor people (S06) and headcount ratio (B01)
+    of the same March Susenas round, in thousand persons: the denominator behind the poverty
+    rates, and the population to use when a change in P0 is turned into a number of people. It
+    is not the projection in ``population`` (0.70-1.19 times it by province from 2020).
+
+    NaN where ``poor_thousand`` or ``p0`` is missing or ``p0`` is 0 (the ratio is undefined).
+    For rows aggregated by :func:`aggregate_to_34` it equals the sum of the parts' values
+    (``p0`` there is the mean weighted by exactly these populations).
+    """
+    out = panel.copy()
+    poor = out["poor_thousand"].astype(float)
+    p0 = out["p0"].astype(float)
+    out["poverty_population"] = (100.0 * poor / p0.where(p0 != 0)).where(poor.notna() & p0.notna())
+    return out
+
+
 def _attach_bpjstk(panel: pd.DataFrame, compiled: pd.DataFrame, kemnaker: pd.DataFrame, source: str) -> pd.DataFrame:
     """BPJS-TK columns in the panel's geography (after any aggregation)."""
     out = panel.copy()
@@ -639,6 +660,7 @@ def build_province_panel(
     rounds = panel[["province_code", "year"]].merge(cells["p0"][["province_code", "year", "period"]], on=["province_code", "year"], how="left")["period"]
     panel["poverty_round"] = rounds.map({"March": "March", "Annual": "March (Tahunan column)"}).fillna("").to_numpy()
     panel.loc[panel["p0"].isna(), "poverty_round"] = ""
+    panel = add_poverty_population(panel)
 
     # covariates --------------------------------------------------------------------------------
     for spec in COVARIATE_SPECS:
@@ -660,7 +682,9 @@ def build_province_panel(
     panel = panel[PANEL_COLUMNS]
 
     if geography == "34":
-        panel = aggregate_to_34(panel, crosswalk)
+        # poverty_population is summed over the parts; recomputing it from the aggregated poor and
+        # P0 (weighted by the same populations) keeps the identity p0 * poverty_population / 100 = poor
+        panel = add_poverty_population(aggregate_to_34(panel, crosswalk))
     panel = _attach_bpjstk(panel, compiled, kemnaker, bpjstk_source)
     panel = panel[PANEL_COLUMNS].sort_values(["year", "province_code"], kind="stable").reset_index(drop=True)
     _check_unique(panel.assign(source_file="panel"), ["province_code", "year"], "build_province_panel")
@@ -686,10 +710,12 @@ _D = [
     ("p0_rural", "P0 in rural areas (Perdesaan)", "percent of population", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025", "NaN for DKI Jakarta (no rural area)."),
     ("poverty_round", "Susenas round behind p0-p2: 'March' or 'March (Tahunan column)'", "text", "B01", "", "2007-2025", ""),
     ("poor_thousand", "Number of poor people", "thousand persons", "S06", "March (Susenas)", "2015-2025", "Province rows only; the INDONESIA row of this export has known errors and is not used."),
+    ("poverty_population", "Population behind the poverty rates: 100 * poor_thousand / p0 (same March round)", "thousand persons", "S06; B01", "March (Susenas)", "2015-2025",
+     "derived: population implied by the published poor count and headcount ratio; the denominator behind the poverty rates; differs from `population` (projection): 0.99-1.00 times it in 2016-2019, 0.70-1.19 times it by province in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it to turn a change in P0 into a number of people. NaN where poor_thousand or p0 is missing or p0 is 0. Inherits the rounding of the published numbers (poor to 10 persons, p0 to 0.01 point). geography='34': the sum of the parts' values, so p0 * poverty_population / 100 = poor_thousand also in the aggregated rows."),
     ("poverty_line", "Poverty line (Garis Kemiskinan), urban+rural", "IDR per capita per month", "S06", "March (Susenas)", "2017-2025",
      "The B01 line table has urban and rural lines only (2013-2025) and is not used; S06 prints the total line from 2017."),
     ("population", "Population (Jumlah Penduduk)", "thousand persons", "R2-A6", "census / mid-year projection", "2010, 2016-2025",
-     "Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split). Not the denominator of p0-p2: the Susenas population implied by 100 * poor_thousand / p0 is 0.99-1.00 times this column in 2016-2019 but 0.70-1.19 times it in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it as a weight within a year, not as a poverty denominator."),
+     "Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split). Not the denominator of p0-p2: the Susenas population implied by 100 * poor_thousand / p0 is 0.99-1.00 times this column in 2016-2019 but 0.70-1.19 times it in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it as a weight within a year, not as a poverty denominator (that is poverty_population)."),
     ("formal_share", "Share of formal workers (employer with permanent workers + employee) in employed", "percent", "R2-A1", "August (Sakernas; the export does not print the round, its national values equal the August figures)", "2015-2025",
      "August 2018 values are the revised (re-weighted) series."),
     ("tpt", "Open unemployment rate (TPT)", "percent of labour force", "B05; B04", "August (Sakernas)", "2007-2025",
@@ -727,7 +753,7 @@ _D = [
      "Rules: Kalimantan Timur 2013-2014 covariates published without Kalimantan Utara (GRDP, HDI, schooling); 91/94 covariates of tables that already publish the new Papua provinces before 2024 (HDI 2022-2023, GRDP 2023); R2-D1 BPJS-TK values for 91/94 in 2024-2025 are pre-split."),
     ("quality_flag", "Known problems in a source cell: set to NaN, or kept as published but suspect (empty if none)", "text", "", "", "2012, 2024",
      "2012: p1 NaN (P1 export rows shifted). 2024: min_wage kept but flagged (one value printed for five Papua provinces)."),
-    ("aggregated_from", "For rows built by geography='34': the 38-set codes summed or averaged (e.g. '91+92'); empty otherwise", "text", "G02", "", "2024-2025 (geography='34')", "Counts (population, poor_thousand, employed, employees, BPJS-TK) are summed. Rates are means weighted by their own denominator, exact up to published rounding: p0, p1, p2 by the Susenas population poor_thousand / p0 (so p0 = 100 * sum of poor / sum of Susenas population; weighting by the population column instead would move Papua 2024 p0 from 25.82 to 26.41), formal_share by employed, tpt by the labour force employed / (1 - tpt/100), tpak by the working-age population (labour force / tpak); the weights use R2-D1 employed (secondary). p0_urban, p0_rural, grdp_per_capita and mean_years_schooling are population-weighted (exact for GRDP per capita, an approximation for the others). hdi, gini, poverty_line and min_wage are not aggregable and are NaN; coverage ratios are recomputed from the summed counts. NaN whenever any part or weight is missing (tpak 2024)."),
+    ("aggregated_from", "For rows built by geography='34': the 38-set codes summed or averaged (e.g. '91+92'); empty otherwise", "text", "G02", "", "2024-2025 (geography='34')", "Counts (population, poor_thousand, poverty_population, employed, employees, BPJS-TK) are summed. Rates are means weighted by their own denominator, exact up to published rounding: p0, p1, p2 by the Susenas population poor_thousand / p0 (so p0 = 100 * sum of poor / sum of Susenas population; weighting by the population column instead would move Papua 2024 p0 from 25.82 to 26.41), formal_share by employed, tpt by the labour force employed / (1 - tpt/100), tpak by the working-age population (labour force / tpak); the weights use R2-D1 employed (secondary). p0_urban, p0_rural, grdp_per_capita and mean_years_schooling are population-weighted (exact for GRDP per capita, an approximation for the others). hdi, gini, poverty_line and min_wage are not aggregable and are NaN; coverage ratios are recomputed from the summed counts. NaN whenever any part or weight is missing (tpak 2024)."),
 ]  # fmt: skip
 
 DICTIONARY_COLUMNS = ["column", "definition", "unit", "source_id", "survey_round", "years_available", "notes"]

@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
-from jamsostek_analysis.design import absorb, factorize
+from jamsostek_analysis.design import absorb, drop_singletons, factorize
 from jamsostek_analysis.errors import EstimationError
 from jamsostek_analysis.inference import crv1_factor
 
@@ -396,17 +396,8 @@ def _prepare(panel: pd.DataFrame, y: str | None, x: str, unit: str, time: str):
     ]
     df = df.loc[~miss]
     # singletons (a unit or a year with one observation), iteratively, as fit_panel does
-    keep = np.ones(len(df), dtype=bool)
     codes = [factorize(df[unit].to_numpy()), factorize(df[time].to_numpy())] if len(df) else []
-    changed = True
-    while changed and codes:
-        changed = False
-        for c in codes:
-            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
-            single = keep & (counts[c] == 1)
-            if single.any():
-                keep &= ~single
-                changed = True
+    keep = drop_singletons(codes) if codes else np.ones(len(df), dtype=bool)
     if not keep.all():
         sing = df.loc[~keep, [unit, time]].copy()
         sing["missing"] = "singleton fixed-effect group"

@@ -68,16 +68,23 @@ print(f"Sample: {sample['province_code'].nunique()} provinces x {sample['year'].
 sample.groupby("year")[["coverage_rate", "coverage_pu_rate", "coverage_bpu_rate", "p0", "p1", "p2"]].describe().T.round(2)
 
 # %% [markdown]
-# Units used below, from the data dictionary (population is needed to turn percentage points into people):
+# Units used below, from the data dictionary. Turning percentage points of P0 into people needs the
+# population of which P0 is a percentage: `poverty_population` = 100 × poor / P0 (Susenas March), not the
+# BPS projection `population`, which differs from it by a factor 0.70-1.19 by province from 2020.
 
 # %%
 dd = data_dictionary().set_index("column")
-dd.loc[["p0", "p1", "p2", "coverage_rate", "population"], ["definition", "unit", "source_id"]]
+dd.loc[["p0", "p1", "p2", "coverage_rate", "poverty_population", "population"], ["definition", "unit", "source_id"]]
 
 # %%
-POP_UNIT = dd.loc["population", "unit"]
+PEOPLE_DENOMINATOR = "poverty_population"
+POP_UNIT = dd.loc[PEOPLE_DENOMINATOR, "unit"]
 assert POP_UNIT == "thousand persons", POP_UNIT  # people_effect below multiplies by 1000
 PERSONS_PER_UNIT = 1000.0
+pop_ratio = (panel[PEOPLE_DENOMINATOR] / panel["population"])[panel["year"] == A.MAIN_YEARS[1]]
+print(f"{A.MAIN_YEARS[1]}: {PEOPLE_DENOMINATOR} / population ranges {pop_ratio.min():.2f}-{pop_ratio.max():.2f} across provinces; "
+      f"totals {panel.loc[panel['year'] == A.MAIN_YEARS[1], PEOPLE_DENOMINATOR].sum() / 1e3:,.2f} vs "
+      f"{panel.loc[panel['year'] == A.MAIN_YEARS[1], 'population'].sum() / 1e3:,.2f} million")
 
 # %% [markdown]
 # ## Estimates
@@ -155,9 +162,12 @@ for _, row in table.iterrows():
 #
 # The main specification is the two-way FE model for P0. A coefficient `b` (percentage points of P0 per
 # point of coverage) and a change in coverage `Δ` (points) imply a change of `b × Δ` percentage points in
-# P0, i.e. `b × Δ × population / 100` people below the poverty line. Two scenarios: the coverage change
-# each province actually had from 2022 to 2025, and a uniform rise of 10 points. Population: 2025. The
-# intervals are the CRV1 and wild-bootstrap 95 % intervals carried through the same arithmetic.
+# P0, i.e. `b × Δ × poverty_population / 100` people below the poverty line, summed over provinces. The
+# population is `poverty_population` (100 × poor / P0, the Susenas population behind the published rates),
+# so the count is in the same units as BPS's number of poor; the projection `population` would overstate
+# it in Papua and understate it in Kepulauan Riau. Two scenarios: the coverage change each province
+# actually had from 2022 to 2025, and a uniform rise of 10 points. Population: 2025. The intervals are the
+# CRV1 and wild-bootstrap 95 % intervals carried through the same arithmetic.
 
 # %%
 main = table.set_index("spec").loc["p0_twfe"]
@@ -168,7 +178,8 @@ print(f"Observed coverage change {A.MAIN_YEARS[0]}->{A.MAIN_YEARS[1]} across {le
 people = A.people_table(
     results["p0_twfe"], A.COVERAGE, panel,
     {"observed 2022-2025 change, each province": observed, "+10 points in every province": 10.0},
-    year=A.MAIN_YEARS[1], boot_ci=(main["boot_ci_low"], main["boot_ci_high"]), persons_per_unit=PERSONS_PER_UNIT,
+    year=A.MAIN_YEARS[1], boot_ci=(main["boot_ci_low"], main["boot_ci_high"]),
+    population=PEOPLE_DENOMINATOR, persons_per_unit=PERSONS_PER_UNIT,
 )
 people.round({"delta_x": 2, "pp": 3, "population": 0, "people": 0, "people_low": 0, "people_high": 0,
               "people_boot_low": 0, "people_boot_high": 0})
@@ -176,10 +187,10 @@ people.round({"delta_x": 2, "pp": 3, "population": 0, "people": 0, "people_low":
 # %%
 for r in people.itertuples():
     print(
-        f"Scenario '{r.scenario}' (population-weighted mean change {r.delta_x:+.1f} points of coverage): the point "
+        f"Scenario '{r.scenario}' (mean change {r.delta_x:+.1f} points of coverage, weighted by the poverty population): the point "
         f"estimate implies a change of {r.people:+,.0f} in the number of people below the poverty line "
         f"({r.pp:+.3f} pp of P0 over "
-        f"{r.population / 1e6:,.1f} million people); the CRV1 95% interval runs from {r.people_low:+,.0f} to "
+        f"{r.population / 1e6:,.1f} million people, the Susenas population behind P0); the CRV1 95% interval runs from {r.people_low:+,.0f} to "
         f"{r.people_high:+,.0f}, the bootstrap interval from {r.people_boot_low:+,.0f} to {r.people_boot_high:+,.0f}."
     )
 
@@ -229,6 +240,7 @@ A.coverage_jumps(panel, n=6).round(1)
 record = A.main_estimate_record(table, results, spec="p0_twfe")
 record["seed"], record["B"] = SEED, B
 record["people"] = people.to_dict(orient="records")
+record["people_denominator"] = PEOPLE_DENOMINATOR
 out = build_dir() / "main_estimates.json"
 out.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
 print(f"wrote {out.name}: main spec {record['main_spec']}, estimate {record['main']['estimate']:.4f}")

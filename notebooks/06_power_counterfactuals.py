@@ -197,8 +197,11 @@ save_figure(fig, "fig09_power_curve")
 #
 # Base year: the last year of the panel. For each scenario, `coverage_scenarios` gives every province's
 # coverage change; `counterfactual_poverty` multiplies it by the estimate and by the province
-# population, and carries the two ends of the interval through the same arithmetic (exact, because the
-# prediction is linear in the effect). The interval is the wild-bootstrap one (`Effect.from_ci`) when
+# population behind the poverty rates, `poverty_population` = 100 × poor / P0 (Susenas March; not the BPS
+# projection `population`, which differs from it by a factor 0.70-1.19 by province from 2020), and carries
+# the two ends of the interval through the same arithmetic (exact, because the prediction is linear in the
+# effect). With this denominator the national baseline P0 is the published national rate implied by the
+# provincial poor counts. The interval is the wild-bootstrap one (`Effect.from_ci`) when
 # available; the CRV1 interval is shown alongside. "Out of support" flags provinces pushed beyond the
 # coverage observed anywhere in 2022-2025.
 
@@ -212,15 +215,23 @@ eff = (Effect.from_ci(main["estimate"], main["boot_ci_low"], main["boot_ci_high"
        if have_boot else eff_crv1)
 print(f"Effect used: {eff.beta:.4f} [{eff.ci_low:.4f}, {eff.ci_high:.4f}] ({eff.source}); "
       f"coverage support {support[0]:.1f}-{support[1]:.1f}; base year {base_year}")
+PEOPLE_DENOMINATOR = "poverty_population"  # thousand persons, as population_multiplier=1000 expects
 cf = {}
 for sc in SCENARIOS:
-    cf[sc] = counterfactual_poverty(py, eff, scenario=sc, scenario_kwargs={"support": support})
-    cf[(sc, "crv1")] = counterfactual_poverty(py, eff_crv1, scenario=sc, scenario_kwargs={"support": support})
+    cf[sc] = counterfactual_poverty(py, eff, scenario=sc, population=PEOPLE_DENOMINATOR,
+                                    scenario_kwargs={"support": support})
+    cf[(sc, "crv1")] = counterfactual_poverty(py, eff_crv1, scenario=sc, population=PEOPLE_DENOMINATOR,
+                                              scenario_kwargs={"support": support})
 nat = pd.concat([cf[sc][cf[sc]["level"] == "national"] for sc in SCENARIOS], ignore_index=True)
 nat_crv1 = pd.concat([cf[(sc, "crv1")][cf[(sc, "crv1")]["level"] == "national"] for sc in SCENARIOS], ignore_index=True)
 n_oos = {sc: int(cf[sc].loc[cf[sc]["level"] == "province", "out_of_support"].sum()) for sc in SCENARIOS}
 for sc in SCENARIOS:
     print(f"- {sc}: {cf[sc].attrs['description']}")
+nat0 = nat.iloc[0]
+print(f"Denominator: {PEOPLE_DENOMINATOR}, {nat0['population'] / 1e3:,.2f} million people in {base_year} "
+      f"({py['population'].sum() / 1e3:,.2f} million in the projection column `population`); national baseline P0 "
+      f"{nat0['p0_baseline']:.2f} %, i.e. {nat0['p0_baseline'] * nat0['population'] / 100:,.1f} thousand poor "
+      f"(sum of provincial counts {py['poor_thousand'].sum():,.1f} thousand)")
 
 # %%
 tab06 = pd.DataFrame({
@@ -246,9 +257,10 @@ write_table(
     notes=(
         f"Model-based counterfactuals under the linear-effect assumption, not observed values. Effect: TWFE estimate "
         f"{eff.beta:.4f} pp of P0 per point of coverage; interval [{eff.ci_low:.4f}, {eff.ci_high:.4f}] ({eff.source}); "
-        f"CRV1 columns use [{eff_crv1.ci_low:.4f}, {eff_crv1.ci_high:.4f}]. mean_delta_coverage: population-weighted "
-        f"mean change (active participants per 100 employed). Poor people in thousands, predictions bounded at 0 % "
-        f"by province. Population and P0: BPS, {base_year}, 34-province geography. Universal coverage lies far "
+        f"CRV1 columns use [{eff_crv1.ci_low:.4f}, {eff_crv1.ci_high:.4f}]. mean_delta_coverage: mean change "
+        f"(active participants per 100 employed) weighted by the poverty population. Poor people in "
+        f"thousands, predictions bounded at 0 % by province. P0 and population: BPS Susenas March {base_year} (population "
+        f"= 100 x poor / P0, the denominator of the poverty rates), 34-province geography. Universal coverage lies far "
         f"outside the observed coverage ({support[0]:.1f}-{support[1]:.1f})."
     ),
 )
@@ -263,7 +275,7 @@ fig = counterfactual_plot(
     title=f"Change in the number of poor people under coverage scenarios, base year {base_year} (model-based)",
     source=(
         f"Model-based counterfactual (linear effect), not an observation. Effect {eff.beta:.4f} pp of P0 per point of "
-        f"coverage, 95% {'wild-bootstrap' if have_boot else 'CRV1'} interval. BPS P0 and population {base_year}; "
+        f"coverage, 95% {'wild-bootstrap' if have_boot else 'CRV1'} interval. BPS P0 and poverty population (100 x poor / P0) {base_year}; "
         f"BPJS-TK active participants (R2-D1). Extreme poor: BPS ({latest['source_id']})."
     ),
 )

@@ -131,7 +131,8 @@ class _Fake:
 def test_people_effect_arithmetic_exact():
     panel = pd.DataFrame(
         {"province_code": ["11", "12", "11", "12"], "year": [2024, 2024, 2025, 2025],
-         "population": [1000.0, 3000.0, 2000.0, 6000.0]}  # thousands
+         "poverty_population": [1000.0, 3000.0, 2000.0, 6000.0],  # thousands, Susenas (the default)
+         "population": [1100.0, 2500.0, 2300.0, 4700.0]}  # projection: must not be used by default
     )
     out = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=10.0, year=2025)
     # -0.1 pp per point x 10 points = -1 pp of 8,000,000 people = -80,000
@@ -155,6 +156,16 @@ def test_people_effect_arithmetic_exact():
     assert (out["people_low"], out["people_high"]) == pytest.approx((-20_000, -8_000))
     with pytest.raises(PanelError, match="2030"):
         A.people_effect(_Fake(), "coverage_rate", panel, delta_x=1.0, year=2030)
+    # the projection can still be chosen explicitly: -1 pp of 7,000,000 people
+    proj = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=10.0, year=2025, population="population")
+    assert proj["population"] == 7_000_000 and proj["people"] == pytest.approx(-70_000, abs=1e-6)
+    # people_table uses the same default denominator and carries both intervals
+    t = A.people_table(_Fake(), "coverage_rate", panel, {"+10": 10.0, "obs": dx}, year=2025, boot_ci=(-0.5, -0.2))
+    assert t["population"].tolist() == [8_000_000, 8_000_000]
+    assert t["people"].tolist() == pytest.approx([-80_000, -0.1 * exposure / 100])
+    assert (t.loc[0, "people_boot_low"], t.loc[0, "people_boot_high"]) == pytest.approx((-400_000, -160_000))
+    t2 = A.people_table(_Fake(), "coverage_rate", panel, {"+10": 10.0}, year=2025, population="population")
+    assert t2.loc[0, "people"] == pytest.approx(-70_000, abs=1e-6)
 
 
 def test_observed_change_per_province():

@@ -13,7 +13,8 @@ from jamsostek_analysis.errors import EstimationError
 
 @pytest.fixture
 def frame():
-    # coverage per 100 employed, P0 in %, population in thousand persons
+    # coverage per 100 employed, P0 in %, populations in thousand persons: poverty_population (the
+    # Susenas population behind P0, the default denominator) and a deliberately different projection
     return pd.DataFrame(
         {
             "province_code": ["11", "12", "13"],
@@ -21,7 +22,8 @@ def frame():
             "coverage_rate": [10.0, 20.0, 40.0],
             "coverage_bpu_rate": [2.0, 5.0, 8.0],
             "p0": [10.0, 5.0, 2.0],
-            "population": [1000.0, 2000.0, 500.0],
+            "poverty_population": [1000.0, 2000.0, 500.0],
+            "population": [900.0, 2500.0, 400.0],
             "employed": [1000.0, 2000.0, 400.0],
             "employees": [400.0, 1000.0, 200.0],
         }
@@ -58,6 +60,23 @@ def test_best_quartile_exact(frame):
     assert nat["delta_poor_high"] == pytest.approx(B_HI * 400_000)
     assert nat["delta_poor"] == pytest.approx(prov["delta_poor"].sum())
     assert (out["basis"] == BASIS).all() and out.attrs["counterfactual"] is True
+
+
+def test_population_column_can_be_chosen(frame):
+    # the projection, passed explicitly: weights 900, 2500, 400 (thousand)
+    out = counterfactual_poverty(frame, BETA, SE, DF, "best_quartile", population="population")
+    prov = out[out.level == "province"].set_index("province_code")
+    assert np.allclose(prov["delta_poor"], [-18_000.0, -25_000.0, 0.0])
+    nat = out[out.level == "national"].iloc[0]
+    assert nat["population"] == 3_800.0
+    assert nat["p0_baseline"] == pytest.approx((10 * 900 + 5 * 2500 + 2 * 400) / 3_800)
+    assert nat["delta_poor"] == pytest.approx(-43_000.0)
+    # the default is poverty_population: baseline P0 x population / 100 is the number of poor
+    d = counterfactual_poverty(frame, BETA, SE, DF, "best_quartile")
+    assert d.iloc[-1]["population"] == 3_500.0
+    assert d.iloc[-1]["p0_baseline"] * d.iloc[-1]["population"] / 100 == pytest.approx(100 + 100 + 10)
+    with pytest.raises(EstimationError, match="poverty_population"):
+        counterfactual_poverty(frame.drop(columns="poverty_population"), BETA, SE, DF)
 
 
 def test_universal_reports_raw_and_clipped(frame):

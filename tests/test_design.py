@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from jamsostek_analysis.design import absorb, count_absorbed_levels, factorize
+from jamsostek_analysis.design import absorb, count_absorbed_levels, drop_singletons, factorize
 
 
 def _unbalanced_panel(seed: int = 0, units: int = 38, years: int = 6):
@@ -60,3 +60,15 @@ def test_count_absorbed_levels_with_disconnected_groups():
 def test_factorize_rejects_missing_labels():
     with pytest.raises(ValueError, match="missing"):
         factorize(["11", None, "12"])
+
+
+def test_drop_singletons_is_iterative():
+    # unit 2 and years 0, 2, 3 are singletons; dropping them leaves units 0 and 1 with one row
+    # each, which are singletons in turn: the cascade removes every row
+    unit = np.array([0, 0, 1, 1, 2])
+    year = np.array([0, 1, 1, 2, 3])
+    keep = drop_singletons([factorize(unit), factorize(year)])
+    assert keep.tolist() == [False, False, False, False, False]
+    balanced_unit = np.repeat(np.arange(3), 2)
+    balanced_year = np.tile(np.arange(2), 3)
+    assert drop_singletons([factorize(balanced_unit), factorize(balanced_year)]).all()

@@ -228,6 +228,41 @@ def test_geography_34_aggregates_papua(panel, panel34, bundle):
     pd.testing.assert_frame_equal(panel34[panel34["year"] <= 2023].reset_index(drop=True), same)
 
 
+def test_poverty_population_is_the_denominator_of_p0(panel, panel34):
+    # independent arithmetic: poverty_population * p0 / 100 returns the published poor count
+    for p in (panel, panel34):
+        has = p["poor_thousand"].notna() & p["p0"].notna() & (p["p0"] != 0)
+        assert (p["poverty_population"].notna() == has).all()
+        d = p[has]
+        np.testing.assert_allclose(d["poverty_population"] * d["p0"] / 100, d["poor_thousand"], rtol=0, atol=1e-9)
+        assert set(d["year"]) == set(range(2015, 2026))
+    a = panel.set_index(["province_code", "year"])
+    b = panel34.set_index(["province_code", "year"])
+    for y in (2024, 2025):
+        for parent, parts in (("94", ["94", "95", "96", "97"]), ("91", ["91", "92"])):
+            total = sum(100 * a.loc[(c, y), "poor_thousand"] / a.loc[(c, y), "p0"] for c in parts)
+            assert b.loc[(parent, y), "poverty_population"] == pytest.approx(total, rel=1e-12)
+            assert b.loc[(parent, y), "poverty_population"] == pytest.approx(sum(a.loc[(c, y), "poverty_population"] for c in parts), rel=1e-12)
+    # aggregated Papua 2024 (94+95+96+97: 919.03 thousand poor, P0 25.82): the projection population is far
+    # from the Susenas one (3.56 m)
+    assert b.loc[("94", 2024), "poor_thousand"] == pytest.approx(919.03, abs=1e-9)
+    assert b.loc[("94", 2024), "poverty_population"] == pytest.approx(3559.55, abs=0.01)
+    assert b.loc[("94", 2024), "poverty_population"] / b.loc[("94", 2024), "population"] < 0.8
+    ratio = (panel["poverty_population"] / panel["population"]).groupby(panel["year"])
+    assert ratio.min().loc[2016:2019].min() > 0.99 and ratio.max().loc[2016:2019].max() < 1.0
+    assert ratio.min().loc[2025] == pytest.approx(0.70, abs=0.005) and ratio.max().loc[2025] == pytest.approx(1.19, abs=0.005)
+
+
+def test_add_poverty_population_hand_values():
+    from jamsostek_analysis.panel import add_poverty_population
+
+    df = pd.DataFrame({"poor_thousand": [50.0, 10.0, np.nan, 5.0], "p0": [10.0, 0.0, 5.0, np.nan]})
+    out = add_poverty_population(df)
+    assert out["poverty_population"].iloc[0] == 500.0
+    assert out["poverty_population"].iloc[1:].isna().all()  # p0 == 0 or a missing input: NaN, never 0 or inf
+    assert "poverty_population" not in df  # pure
+
+
 # -- BPJS-TK and coverage --------------------------------------------------------------------------
 
 
