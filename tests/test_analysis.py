@@ -54,6 +54,7 @@ def simulated_panel(
                 "coverage_bpu_rate": cov[t] * (1 - pu_share),
                 "formal_share": cov[t] + rng.normal(0, 1),
                 "population": pop * (1.01**t),
+                "poverty_population": pop * (1.01**t) * (0.9 + 0.05 * t),  # not proportional to population
             }
             for y, b in TRUE_BETA.items():
                 scale = {"p0": 1.0, "p1": 0.2, "p2": 0.05}[y]
@@ -232,7 +233,7 @@ def test_pu_vs_bpu_and_weighted_shapes(sim):
     assert set(res) == {f"{a}_{m}" for a in ("pu", "bpu", "pu+bpu") for m in ("twfe", "fd")}
     assert list(res["pu+bpu_twfe"].params.index) == ["coverage_pu_rate", "coverage_bpu_rate"]
     w = A.population_weighted(sim)
-    direct = fit_panel(sim, "p0", "coverage_rate", weights="population")
+    direct = fit_panel(sim, "p0", "coverage_rate", weights="poverty_population")
     assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
     assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(-0.2, rel=0.03)
 
