@@ -49,6 +49,11 @@ __all__ = [
     "extreme_poverty_cross_section",
     "extreme_poverty_regression",
     "proxy_relationships",
+    "proxy_table",
+    "band_consistency",
+    "coefficient_table",
+    "national_series_notes",
+    "national_rate",
     "national_extreme_latest",
 ]
 
@@ -85,6 +90,10 @@ CROSS_SECTION_COLUMNS = [
     "log_grdp_per_capita",
 ]
 CONFLICT_MODES = ("as-curated", "conservative")
+#: the undivided Papua provinces of 2023 (Papua Barat, Papua): the two highest extreme-poverty rates
+PAPUA_2023 = ("91", "94")
+#: samples of :func:`proxy_table`: label -> province codes left out
+PROXY_SAMPLES = {"all exact-value provinces": (), "excluding Papua, Papua Barat": PAPUA_2023}
 
 
 def _round_rows(fragments: pd.DataFrame, year: int, period: str, series: str) -> pd.DataFrame:
@@ -447,3 +456,151 @@ def national_extreme_latest(curated: pd.DataFrame, series: str = "BPS 2.15 serie
         "persons": float(persons.iloc[0]) if len(persons) else float("nan"),
         "source_id": str(last["source_id"]),
     }
+
+
+def proxy_table(
+    cross_section: pd.DataFrame,
+    proxies: Sequence[str] = ("p0", "p1", "p2"),
+    *,
+    samples: dict[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """:func:`proxy_relationships` for several samples, stacked (the rows of ``tab04``).
+
+    Parameters
+    ----------
+    cross_section : DataFrame
+        :func:`extreme_poverty_cross_section` output.
+    proxies : sequence of str
+        Proxy columns.
+    samples : dict, optional
+        Sample label -> province codes left out; default :data:`PROXY_SAMPLES` (all exact-value
+        provinces, and the same without Papua and Papua Barat).
+
+    Returns
+    -------
+    DataFrame
+        ``sample, proxy, n, pearson_r, spearman_rho, slope, intercept, r_squared, pearson_p,
+        spearman_p``, samples in the order given.
+    """
+    samples = PROXY_SAMPLES if samples is None else samples
+    parts = [proxy_relationships(cross_section, proxies, exclude=tuple(ex)).assign(sample=label)
+             for label, ex in samples.items()]
+    cols = ["sample", "proxy", "n", "pearson_r", "spearman_rho", "slope", "intercept", "r_squared",
+            "pearson_p", "spearman_p"]
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def band_consistency(cross_section: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
+    """Do the band-only provinces' values predicted from the exact-value fit fall inside their band?
+
+    For each proxy, the OLS line of extreme poverty on the proxy fitted on the exact-value provinces
+    (``fits``: rows of :func:`proxy_relationships`, columns ``proxy, slope, intercept``) predicts
+    extreme poverty for each ``status == 'bounded'`` province; the prediction is compared with that
+    province's own ``[lower, upper]`` (bounds inclusive). An out-of-sample plausibility check of the
+    proxy, not an estimate: nothing is imputed into the cross-section.
+
+    Parameters
+    ----------
+    cross_section : DataFrame
+        :func:`extreme_poverty_cross_section` output (``status, lower, upper`` and the proxies).
+    fits : DataFrame
+        One row per proxy with ``proxy, slope, intercept`` (one sample only).
+
+    Returns
+    -------
+    DataFrame
+        One row per proxy: ``proxy, n_bounded, n_predicted`` (proxy not missing), ``n_inside``,
+        ``predicted_min, predicted_max``.
+
+    Raises
+    ------
+    EstimationError
+        A column is missing or ``fits`` has a proxy twice.
+    """
+    need = ["status", "lower", "upper", *fits.get("proxy", pd.Series(dtype=str)).tolist()]
+    missing = [c for c in need if c not in cross_section.columns]
+    if missing or not {"proxy", "slope", "intercept"} <= set(fits.columns):
+        raise EstimationError(f"band_consistency: missing column(s) {missing or ['proxy/slope/intercept in fits']}")
+    if fits["proxy"].duplicated().any():
+        raise EstimationError("band_consistency: fits must hold one row per proxy (select one sample first)")
+    b = cross_section[cross_section["status"] == "bounded"]
+    rows = []
+    for f in fits.itertuples():
+        pred = f.intercept + f.slope * b[f.proxy].astype(float)
+        ok = pred.notna()
+        inside = ok & (pred >= b["lower"]) & (pred <= b["upper"])
+        rows.append({"proxy": f.proxy, "n_bounded": int(len(b)), "n_predicted": int(ok.sum()),
+                     "n_inside": int(inside.sum()),
+                     "predicted_min": float(pred.min()) if ok.any() else float("nan"),
+                     "predicted_max": float(pred.max()) if ok.any() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def coefficient_table(results: dict[str, Any], param: str = "coverage_rate", alpha: float = 0.05) -> pd.DataFrame:
+    """One coefficient across several interval regressions, one row per specification.
+
+    Parameters
+    ----------
+    results : dict
+        Specification label -> :class:`~jamsostek_analysis.models.IntervalResult`.
+    param : str
+        Coefficient to report.
+    alpha : float
+        Level of the (z-based) confidence interval.
+
+    Returns
+    -------
+    DataFrame
+        ``spec, estimate, se, ci_low, ci_high, p, n, n_exact, n_interval`` in the order of ``results``.
+    """
+    rows = []
+    for name, r in results.items():
+        if param not in r.params.index:
+            raise EstimationError(f"coefficient_table: specification {name!r} has no coefficient {param!r}")
+        ci = r.conf_int(alpha).loc[param]
+        rows.append({"spec": name, "estimate": float(r.params[param]), "se": float(r.bse[param]),
+                     "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]), "p": float(r.pvalues[param]),
+                     "n": int(r.nobs), "n_exact": int(r.n_exact), "n_interval": int(r.n_interval)})
+    return pd.DataFrame(rows)
+
+
+def national_rate(national: pd.DataFrame, series: str, year: int, period: str) -> float:
+    """The primary national extreme-poverty rate of one series and round (NaN if none).
+
+    ``national``: :func:`jamsostek_analysis.figures.descriptive.national_extreme_poverty` output.
+    """
+    v = national[(national["series"] == series) & (national["year"] == year) & (national["period"] == period)
+                 & national["primary"]]["value"]
+    return float(v.iloc[0]) if len(v) else float("nan")
+
+
+def national_series_notes(national: pd.DataFrame) -> list[str]:
+    """Plain-language lines on the national extreme-poverty series: rounds, overlaps, conflicts.
+
+    Parameters
+    ----------
+    national : DataFrame
+        :func:`jamsostek_analysis.figures.descriptive.national_extreme_poverty` output (``series, year,
+        period, month_stated, value, primary, source_id, confidence``).
+
+    Returns
+    -------
+    list of str
+        One line per series (its rounds), one per round reported by more than one series (their
+        values side by side: the series are not one series with a break) and one per lower-confidence
+        statement kept apart.
+    """
+    out = []
+    prim = national[national["primary"]]
+    for series, g in prim.groupby("series", sort=True):
+        rounds = ", ".join(f"{r.period} {r.year}" if r.month_stated else f"{r.year} (month not stated)"
+                           for r in g.itertuples())
+        out.append(f"{series}: {len(g)} rounds - {rounds}")
+    overlap = prim.groupby(["year", "period"])["series"].nunique()
+    for (y, per) in overlap[overlap > 1].index:
+        v = prim[(prim["year"] == y) & (prim["period"] == per)]
+        out.append(f"Both series report {per} {y}: " + "; ".join(f"{r.series} {r.value:.2f} %" for r in v.itertuples()))
+    for r in national[~national["primary"]].itertuples():
+        out.append(f"Conflicting lower-confidence statement kept apart: {r.series}, {r.period} {r.year}: "
+                   f"{r.value:.2f} % ({r.source_id}, {r.confidence})")
+    return out

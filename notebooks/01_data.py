@@ -84,10 +84,10 @@ dictionary
 #
 # Four limits shape everything that follows.
 #
-# 1. **There is no province panel of extreme poverty.** For March 2023 (BPS US$1.90 series) 21
-#    provinces have a published value and 13 are known only to lie between 1 % and 5 % (by
-#    elimination from official statements). Three province values exist for March 2022 and five of
-#    the older, incompatible TNP2K series for 2021. An effect of coverage on *extreme* poverty by
+# 1. **There is no province panel of extreme poverty.** For March 2023 (BPS US$1.90 series) some
+#    provinces have a published value and the others are known only to lie between 1 % and 5 % (by
+#    elimination from official statements; the counts are printed below). A handful of province
+#    values exist for March 2022 and for the older, incompatible TNP2K series of 2021. An effect of coverage on *extreme* poverty by
 #    province cannot be estimated from a panel; P1 and P2 (poverty gap and severity, complete
 #    2007–2025) are the closest proxies.
 
@@ -115,9 +115,9 @@ attribution.sort_values("difference", key=abs, ascending=False).head(8)
 
 # %% [markdown]
 # 4. **The national extreme-poverty series are incompatible.** The BPS US$1.90 (PPP 2011) series
-#    ends in March 2024 at 0.83 %; the BPS US$2.15 (PPP 2017) series published in July 2025 gives
-#    1.26 % for the same month. The TNP2K 2021 series (4.0 % in March 2021 against 2.14 % in the
-#    BPS series) and World Bank figures are different definitions again. The series are shown side
+#    ends in March 2024; the BPS US$2.15 (PPP 2017) series published in July 2025 gives a different,
+#    higher rate for the same month (both in the table below). The TNP2K 2021 series (about twice
+#    the BPS level) and World Bank figures are different definitions again. The series are shown side
 #    by side, never spliced; TNP2K and World Bank values are not plotted.
 
 # %%
@@ -210,9 +210,11 @@ coverage_table
 # provinces); national trends in poverty, extreme poverty (within each BPS series) and active
 # participants.
 #
-# **Cannot:** a province panel of extreme poverty (one cross-section of 21 exact values and 13
-# bounds, March 2023); province coverage before 2022, so no long pre-period or event study on
+# **Cannot:** a province panel of extreme poverty (one cross-section of exact values and 1-5 %
+# bands, March 2023); province coverage before 2022, so no long pre-period or event study on
 # coverage; a choice between the two attributions of participants to provinces on the evidence in
-# the bundle (results must be shown with both); a national extreme-poverty trend across the 2024
-# change of definition. Any causal statement rests on within-province changes over 2022–2025 with
-# 34 clusters, which calls for few-cluster inference and honest, wide intervals.
+# the bundle (the estimates use the compiled R2-D1 series; the Kemnaker S01 export covers one month
+# only and cannot carry a panel, so the disagreement remains a caveat on every estimate); a national
+# extreme-poverty trend across the 2024 change of definition; a causal effect. The estimates in
+# notebooks 03-06 are within-province associations over 2022–2025 with 34 clusters, which calls for
+# few-cluster inference and honest, wide intervals.

@@ -34,6 +34,11 @@ from jamsostek_analysis.figures import maps, save_figure
 from jamsostek_analysis.panel import build_province_panel
 from jamsostek_analysis.sources.curated import read_curated
 
+# Parameters: the years mapped (change here for a new year of data)
+YEAR_FROM, YEAR_TO = 2022, 2025  # coverage maps: first and last year with BPJS-TK data by province
+POVERTY_YEAR = 2025  # P0 / P1 map (March round)
+EXTREME_YEAR, EXTREME_PERIOD = 2023, "March"  # the one round with province extreme-poverty fragments
+
 bundle = open_bundle()
 panel = build_province_panel(bundle)  # as published: 34 provinces in 2022, 38 in 2025
 panel34 = build_province_panel(bundle, geography="34")  # 2024-2025 Papua aggregated to 91/94
@@ -57,33 +62,36 @@ print({year: maps.province_set_for_year(year) for year in (2022, 2023, 2024, 202
 # 2022 and 2025 share one colour scale.
 
 # %%
-cov22 = maps.province_values(panel, "coverage_rate", 2022)
-cov25 = maps.province_values(panel, "coverage_rate", 2025)
-change = maps.province_change(panel34, "coverage_rate", 2022, 2025)
-shared = maps.common_norm(cov22, cov25)
-print(f"2022: {cov22.notna().sum()} of {len(cov22)} provinces; 2025: {cov25.notna().sum()} of {len(cov25)}; "
-      f"change: {change.notna().sum()} of {len(change)}")
+set_from, set_to = maps.province_set_for_year(YEAR_FROM), maps.province_set_for_year(YEAR_TO)
+cov_from = maps.province_values(panel, "coverage_rate", YEAR_FROM)
+cov_to = maps.province_values(panel, "coverage_rate", YEAR_TO)
+change = maps.province_change(panel34, "coverage_rate", YEAR_FROM, YEAR_TO)
+shared = maps.common_norm(cov_from, cov_to)
+print(f"{YEAR_FROM}: {cov_from.notna().sum()} of {len(cov_from)} provinces; {YEAR_TO}: {cov_to.notna().sum()} of "
+      f"{len(cov_to)}; change: {change.notna().sum()} of {len(change)}")
 
 fig, axes = maps.map_panels(3)
-maps.choropleth(provinces["34"], cov22, title="BPJS-TK coverage rate, 2022 (34 provinces)", cmap="viridis",
-                legend_label="active participants (PU + BPU), % of employed persons", ax=axes[0], norm=shared)
-maps.choropleth(provinces["38"], cov25, title="BPJS-TK coverage rate, 2025 (38 provinces)", cmap="viridis",
+maps.choropleth(provinces[set_from], cov_from, title=f"BPJS-TK coverage rate, {YEAR_FROM} ({set_from} provinces)",
+                cmap="viridis", legend_label="active participants (PU + BPU), % of employed persons", ax=axes[0],
+                norm=shared)
+maps.choropleth(provinces[set_to], cov_to, title=f"BPJS-TK coverage rate, {YEAR_TO} ({set_to} provinces)", cmap="viridis",
                 legend_label="active participants (PU + BPU), % of employed persons", ax=axes[1], norm=shared,
                 missing_label="no data (Papua: BPJS-TK data pre-split)")
-maps.choropleth(provinces["34"], change, title="Change in coverage rate, 2022 to 2025 (34-province geography)",
+maps.choropleth(provinces["34"], change, title=f"Change in coverage rate, {YEAR_FROM} to {YEAR_TO} (34-province geography)",
                 cmap="RdBu", diverging=True, legend_label="percentage points", ax=axes[2],
                 source="Sources: compiled BPJS-TK panel R2-D1 (secondary; participants by province, reference month "
                 "stated only for 2023); BPS Sakernas August (employed persons).")
 save_figure(fig, "fig03_map_coverage")
 
 # %% [markdown]
-# The 2022 Papua Barat value (over 70 %) is what the compiled participants and BPS employment give;
+# The extreme values in the table below (Papua Barat in 2022 above all) are what the compiled participants
+# and BPS employment give;
 # the compiled panel does not document how participants are attributed to provinces (see 01_data,
 # the Kemnaker export attributes them differently), so single-province extremes should not be read
 # as facts about that province.
 
 # %%
-change.to_frame().join(cov22).sort_values(change.name)
+change.to_frame().join(cov_from).sort_values(change.name)
 
 # %% [markdown]
 # ## 2. Poverty in March 2025 (38 provinces)
@@ -93,14 +101,15 @@ change.to_frame().join(cov22).sort_values(change.name)
 # 2025 Susenas (fielded in February 2025).
 
 # %%
-p0 = maps.province_values(panel, "p0", 2025)
-p1 = maps.province_values(panel, "p1", 2025)
+pov_set = maps.province_set_for_year(POVERTY_YEAR)
+p0 = maps.province_values(panel, "p0", POVERTY_YEAR)
+p1 = maps.province_values(panel, "p1", POVERTY_YEAR)
 fig, axes = maps.map_panels(2)
-maps.choropleth(provinces["38"], p0, title="Poverty headcount P0, March 2025", cmap="YlOrRd",
+maps.choropleth(provinces[pov_set], p0, title=f"Poverty headcount P0, March {POVERTY_YEAR}", cmap="YlOrRd",
                 legend_label="% of population below the poverty line", ax=axes[0])
-maps.choropleth(provinces["38"], p1, title="Poverty gap index P1, March 2025", cmap="YlOrRd",
-                legend_label="poverty gap index P1", ax=axes[1],
-                source="Source: BPS - Statistics Indonesia, Susenas March 2025 (B01: P0 and P1 by province).")
+maps.choropleth(provinces[pov_set], p1, title=f"Poverty gap index P1, March {POVERTY_YEAR}", cmap="YlOrRd",
+                legend_label="poverty gap index P1 (mean shortfall, % of the poverty line)", ax=axes[1],
+                source=f"Source: BPS - Statistics Indonesia, Susenas March {POVERTY_YEAR} (B01: P0 and P1 by province).")
 save_figure(fig, "fig04_map_poverty_2025")
 
 # %% [markdown]
@@ -116,11 +125,11 @@ save_figure(fig, "fig04_map_poverty_2025")
 
 # %%
 fragments = read_curated(bundle, "extreme_poverty_province_fragments")
-maps.extreme_poverty_categories(fragments, year=2023, period="March")["status"].value_counts()
+maps.extreme_poverty_categories(fragments, year=EXTREME_YEAR, period=EXTREME_PERIOD)["status"].value_counts()
 
 # %%
 fig = maps.extreme_poverty_map(
-    provinces["34"], fragments, year=2023, period="March",
+    provinces[maps.province_set_for_year(EXTREME_YEAR)], fragments, year=EXTREME_YEAR, period=EXTREME_PERIOD,
     source="Sources: BPS (Amalia A. Widyasanti) / Kemenko PMK statements, Nov 2023, as quoted by detik, katadata, "
     "harianjogja, banyumas.news (curated E01-E05); band 1-5 % inferred by elimination, not published.",
 )

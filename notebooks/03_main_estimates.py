@@ -54,6 +54,11 @@ from jamsostek_analysis.tables import regression_table, write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
+# Parameters: change here to adapt (e.g. a new year of BPJS-TK data, another outcome set).
+YEARS = A.MAIN_YEARS  # (first, last) year of the sample: the years with BPJS-TK data by province
+OUTCOMES = A.OUTCOMES  # ("p0", "p1", "p2")
+MODELS = ("twfe", "fd", "ld")
+MAIN_SPEC = "p0_twfe"  # turned into numbers of people (needs the headcount P0) and handed to notebook 06
 SEED = 20240301
 B = 9999
 SOURCE = (
@@ -62,7 +67,7 @@ SOURCE = (
 )
 
 panel = build_province_panel(geography="34")
-sample = A.sample_years(panel, A.MAIN_YEARS)
+sample = A.sample_years(panel, YEARS)
 print(f"Sample: {sample['province_code'].nunique()} provinces x {sample['year'].nunique()} years "
       f"({sample['year'].min()}-{sample['year'].max()}), {len(sample)} rows")
 sample.groupby("year")[["coverage_rate", "coverage_pu_rate", "coverage_bpu_rate", "p0", "p1", "p2"]].describe().T.round(2)
@@ -70,7 +75,7 @@ sample.groupby("year")[["coverage_rate", "coverage_pu_rate", "coverage_bpu_rate"
 # %% [markdown]
 # Units used below, from the data dictionary. Turning percentage points of P0 into people needs the
 # population of which P0 is a percentage: `poverty_population` = 100 × poor / P0 (Susenas March), not the
-# BPS projection `population`, which differs from it by a factor 0.70-1.19 by province from 2020.
+# BPS projection `population`, which differs from it by province (the ratio is printed below).
 
 # %%
 dd = data_dictionary().set_index("column")
@@ -81,10 +86,10 @@ PEOPLE_DENOMINATOR = "poverty_population"
 POP_UNIT = dd.loc[PEOPLE_DENOMINATOR, "unit"]
 assert POP_UNIT == "thousand persons", POP_UNIT  # people_effect below multiplies by 1000
 PERSONS_PER_UNIT = 1000.0
-pop_ratio = (panel[PEOPLE_DENOMINATOR] / panel["population"])[panel["year"] == A.MAIN_YEARS[1]]
-print(f"{A.MAIN_YEARS[1]}: {PEOPLE_DENOMINATOR} / population ranges {pop_ratio.min():.2f}-{pop_ratio.max():.2f} across provinces; "
-      f"totals {panel.loc[panel['year'] == A.MAIN_YEARS[1], PEOPLE_DENOMINATOR].sum() / 1e3:,.2f} vs "
-      f"{panel.loc[panel['year'] == A.MAIN_YEARS[1], 'population'].sum() / 1e3:,.2f} million")
+pop_ratio = (panel[PEOPLE_DENOMINATOR] / panel["population"])[panel["year"] == YEARS[1]]
+print(f"{YEARS[1]}: {PEOPLE_DENOMINATOR} / population ranges {pop_ratio.min():.2f}-{pop_ratio.max():.2f} across provinces; "
+      f"totals {panel.loc[panel['year'] == YEARS[1], PEOPLE_DENOMINATOR].sum() / 1e3:,.2f} vs "
+      f"{panel.loc[panel['year'] == YEARS[1], 'population'].sum() / 1e3:,.2f} million")
 
 # %% [markdown]
 # ## Estimates
@@ -93,16 +98,15 @@ print(f"{A.MAIN_YEARS[1]}: {PEOPLE_DENOMINATOR} / population ranges {pop_ratio.m
 # wild-bootstrap inference.
 
 # %%
-MODELS = ("twfe", "fd", "ld")
-results = A.main_specifications(panel, models=MODELS)
-results_cr2 = A.main_specifications(panel, models=MODELS, vcov="CR2")
+results = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=YEARS)
+results_cr2 = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=YEARS, vcov="CR2")
 table = A.with_bootstrap(results, A.COVERAGE, B=B, seed=SEED)
 table = A.add_cr2(table, results_cr2)
 table[["spec", "estimate", "se", "ci_low", "ci_high", "pvalue", "cr2_pvalue", "boot_pvalue", "boot_ci_low",
        "boot_ci_high", "nobs", "n_clusters"]].round(4)
 
 # %%
-print(results["p0_twfe"].summary())
+print(results[MAIN_SPEC].summary())
 
 # %% [markdown]
 # Regression table (`tab01_main_estimates`): one column per model, coefficient over its CRV1 standard
@@ -127,11 +131,11 @@ tab01.attrs["notes"] = (
     tab01.attrs["notes"]
     + f" Outcomes: P0 in % of population, P1 and P2 index points (BPS, March). Coverage: active BPJS-TK PU + BPU "
     f"participants per 100 employed. {table['nobs'].min()}-{table['nobs'].max()} observations, 34 provinces "
-    f"(34-province geography), {A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}. TWFE: province and year fixed effects; FD: first "
-    f"differences with year effects; LD: {A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]} long difference. Wild cluster restricted "
+    f"(34-province geography), {YEARS[0]}-{YEARS[1]}. TWFE: province and year fixed effects; FD: first "
+    f"differences with year effects; LD: {YEARS[0]}-{YEARS[1]} long difference. Wild cluster restricted "
     f"bootstrap, Webb weights, B = {B}, seed {SEED}. Conditional associations, not causal effects."
 )
-write_table(tab01, "tab01_main_estimates", caption="BPJS-TK coverage and poverty across provinces, 2022-2025")
+write_table(tab01, "tab01_main_estimates", caption=f"BPJS-TK coverage and poverty across provinces, {YEARS[0]}-{YEARS[1]}")
 tab01
 
 # %% [markdown]
@@ -143,11 +147,10 @@ fig = coefficient_plot(
     label="model",
     panel="outcome",
     labels={k: A.MODEL_LABELS[k] for k in MODELS},
-    title="Poverty and BPJS-TK coverage across 34 provinces, 2022-2025",
+    title=f"Poverty and BPJS-TK coverage across 34 provinces, {YEARS[0]}-{YEARS[1]}",
     source=SOURCE,
 )
 save_figure(fig, "fig06_coefficients")
-fig
 
 # %% [markdown]
 # ## In plain language
@@ -166,19 +169,19 @@ for _, row in table.iterrows():
 # population is `poverty_population` (100 × poor / P0, the Susenas population behind the published rates),
 # so the count is in the same units as BPS's number of poor; the projection `population` would overstate
 # it in Papua and understate it in Kepulauan Riau. Two scenarios: the coverage change each province
-# actually had from 2022 to 2025, and a uniform rise of 10 points. Population: 2025. The intervals are the
-# CRV1 and wild-bootstrap 95 % intervals carried through the same arithmetic.
+# actually had over the sample years, and a uniform rise of 10 points. Population: the last sample year.
+# The intervals are the CRV1 and wild-bootstrap 95 % intervals carried through the same arithmetic.
 
 # %%
-main = table.set_index("spec").loc["p0_twfe"]
-observed = A.observed_change(panel, A.COVERAGE, start=A.MAIN_YEARS[0], end=A.MAIN_YEARS[1])
-print(f"Observed coverage change {A.MAIN_YEARS[0]}->{A.MAIN_YEARS[1]} across {len(observed)} provinces: "
+main = table.set_index("spec").loc[MAIN_SPEC]
+observed = A.observed_change(panel, A.COVERAGE, start=YEARS[0], end=YEARS[1])
+print(f"Observed coverage change {YEARS[0]}->{YEARS[1]} across {len(observed)} provinces: "
       f"median {observed.median():+.1f} points, mean {observed.mean():+.1f}, range {observed.min():+.1f} to "
       f"{observed.max():+.1f}" + (f"; missing: {observed.attrs['missing']}" if observed.attrs["missing"] else ""))
 people = A.people_table(
-    results["p0_twfe"], A.COVERAGE, panel,
-    {"observed 2022-2025 change, each province": observed, "+10 points in every province": 10.0},
-    year=A.MAIN_YEARS[1], boot_ci=(main["boot_ci_low"], main["boot_ci_high"]),
+    results[MAIN_SPEC], A.COVERAGE, panel,
+    {f"observed {YEARS[0]}-{YEARS[1]} change, each province": observed, "+10 points in every province": 10.0},
+    year=YEARS[1], boot_ci=(main["boot_ci_low"], main["boot_ci_high"]),
     population=PEOPLE_DENOMINATOR, persons_per_unit=PERSONS_PER_UNIT,
 )
 people.round({"delta_x": 2, "pp": 3, "population": 0, "people": 0, "people_low": 0, "people_high": 0,
@@ -202,7 +205,7 @@ for r in people.itertuples():
 # as a figure of the study.
 
 # %%
-fig = scatter_changes(panel, A.COVERAGE, "p0", A.MAIN_YEARS, source=SOURCE)
+fig = scatter_changes(panel, A.COVERAGE, MAIN_SPEC.split("_")[0], YEARS, source=SOURCE)
 fig
 
 # %% [markdown]
@@ -228,7 +231,7 @@ print(f"Clusters: {int(main['n_clusters'])}; observations (TWFE): {int(main['nob
       f"{sorted(sample['year'].unique().tolist())}")
 print("Mean coverage across provinces by year (points per 100 employed): "
       + ", ".join(f"{y}: {v:.1f}" for y, v in sample.groupby("year")[A.COVERAGE].mean().items()))
-A.coverage_jumps(panel, n=6).round(1)
+A.coverage_jumps(panel, n=6, years=YEARS).round(1)
 
 # %% [markdown]
 # ## Hand-off to notebook 06
@@ -237,7 +240,7 @@ A.coverage_jumps(panel, n=6).round(1)
 # `analysis.main_estimate_record`) for the power and counterfactual notebook.
 
 # %%
-record = A.main_estimate_record(table, results, spec="p0_twfe")
+record = A.main_estimate_record(table, results, spec=MAIN_SPEC)
 record["seed"], record["B"] = SEED, B
 record["people"] = people.to_dict(orient="records")
 record["people_denominator"] = PEOPLE_DENOMINATOR

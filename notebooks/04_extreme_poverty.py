@@ -48,11 +48,14 @@ pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.max_colwidth", 80)
 
+# The one round with a province cross-section (change only if the curated fragments gain another round)
+XS_YEAR, XS_PERIOD, XS_SERIES = 2023, "March", "BPS 1.90 series"
+
 bundle = open_bundle()
 panel = build_province_panel(bundle, geography="34")
 SOURCE_XS = (
-    "Sources: extreme poverty by province, March 2023 (BPS US$1.90/day PPP 2011 series): BPS / Kemenko PMK "
-    "statements, curated E01, E02, E04 (band 1-5 % inferred by elimination); P0, P1, P2: BPS Susenas March 2023 (B01)."
+    f"Sources: extreme poverty by province, {XS_PERIOD} {XS_YEAR} (BPS US$1.90/day PPP 2011 series): BPS / Kemenko PMK "
+    f"statements, curated E01, E02, E04 (band 1-5 % inferred by elimination); P0, P1, P2: BPS Susenas {XS_PERIOD} {XS_YEAR} (B01)."
 )
 
 # %% [markdown]
@@ -68,18 +71,7 @@ extreme_nat = descriptive.national_extreme_poverty(read_curated(bundle, "extreme
 extreme_nat
 
 # %%
-for series, g in extreme_nat.groupby("series"):
-    p = g[g["primary"]]
-    rounds = ", ".join(f"{r.period} {r.year}" if r.month_stated else f"{r.year} (month not stated)" for r in p.itertuples())
-    print(f"{series}: {len(p)} rounds - {rounds}")
-overlap = extreme_nat[extreme_nat["primary"]].groupby(["year", "period"])["series"].nunique()
-for (y, per) in overlap[overlap > 1].index:
-    v = extreme_nat[(extreme_nat["year"] == y) & (extreme_nat["period"] == per) & extreme_nat["primary"]]
-    print(f"Both series report {per} {y}: " + "; ".join(f"{r.series} {r.value:.2f} %" for r in v.itertuples()))
-alt = extreme_nat[~extreme_nat["primary"]]
-for r in alt.itertuples():
-    print(f"Conflicting lower-confidence statement kept apart: {r.series}, {r.period} {r.year}: {r.value:.2f} % "
-          f"({r.source_id}, {r.confidence})")
+print("\n".join(X.national_series_notes(extreme_nat)))
 
 # %% [markdown]
 # The same series drawn alone (it is also the first panel of `fig02_national_trends` in notebook 01;
@@ -107,8 +99,9 @@ fig = national_extreme_series(
 #   the union of the two statements.
 
 # %%
-cs = X.extreme_poverty_cross_section(bundle, panel)
-cons = X.extreme_poverty_cross_section(bundle, panel, conflicts="conservative")
+XS = dict(year=XS_YEAR, period=XS_PERIOD, series=XS_SERIES)
+cs = X.extreme_poverty_cross_section(bundle, panel, **XS)
+cons = X.extreme_poverty_cross_section(bundle, panel, conflicts="conservative", **XS)
 print(f"Provinces: {len(cs)}; published value: {cs.attrs['n_exact']}; band only: {cs.attrs['n_bounded']}; "
       f"no information: {len(cs.attrs['no_information'])} {cs.attrs['no_information']}")
 print(f"Conservative variant: published value {cons.attrs['n_exact']}, band only {cons.attrs['n_bounded']}")
@@ -134,22 +127,15 @@ cs[["province_code", "province_name", "status", "lower", "upper", "source_id", "
 # the extreme line counts.
 
 # %%
-PAPUA = ("91", "94")
-prox = pd.concat(
-    [
-        X.proxy_relationships(cs).assign(sample="all exact-value provinces"),
-        X.proxy_relationships(cs, exclude=PAPUA).assign(sample="excluding Papua, Papua Barat"),
-    ],
-    ignore_index=True,
-)
-prox = prox[["sample", "proxy", "n", "pearson_r", "spearman_rho", "slope", "intercept", "r_squared", "pearson_p", "spearman_p"]]
+PAPUA = X.PAPUA_2023
+prox = X.proxy_table(cs)  # all exact-value provinces, and the same without Papua and Papua Barat
 tab04 = prox.assign(proxy=prox["proxy"].str.upper())
 write_table(
     tab04.drop(columns=["pearson_p", "spearman_p"]),
     "tab04_proxy_correlations",
-    caption="Extreme poverty (March 2023, BPS US$1.90 series) and P0, P1, P2 across provinces with a published value",
+    caption=f"Extreme poverty ({XS_PERIOD} {XS_YEAR}, BPS US$1.90 series) and P0, P1, P2 across provinces with a published value",
     notes="Slope and intercept: OLS of the extreme-poverty rate (%) on the index. Provinces with a published value "
-    "only (the band-only provinces are excluded here). Sources: curated E01, E02, E04; BPS Susenas March 2023.",
+    f"only (the band-only provinces are excluded here). Sources: curated E01, E02, E04; BPS Susenas {XS_PERIOD} {XS_YEAR}.",
 )
 prox.round(3)
 
@@ -163,14 +149,10 @@ for s, g in prox.groupby("sample", sort=False):
           f"closest: {best.upper()}")
 
 # %%
-inside = {}
-for p in ("p0", "p1", "p2"):
-    r = prox[(prox["sample"] == "all exact-value provinces") & (prox["proxy"] == p)].iloc[0]
-    pred = r["intercept"] + r["slope"] * cs.loc[cs["status"] == "bounded", p]
-    inside[p] = int(((pred >= 1) & (pred <= 5)).sum())
-nb = int((cs["status"] == "bounded").sum())
-print("Band-only provinces whose value predicted from the exact-value fit lies inside their band [1, 5]: "
-      + ", ".join(f"{p.upper()} {k} of {nb}" for p, k in inside.items()))
+bc = X.band_consistency(cs, prox[prox["sample"] == "all exact-value provinces"])
+print("Band-only provinces whose value predicted from the exact-value fit lies inside their own band: "
+      + ", ".join(f"{r.proxy.upper()} {r.n_inside} of {r.n_predicted}" for r in bc.itertuples()))
+bc.round(2)
 
 # %% [markdown]
 # The figure (`fig08_extreme_vs_proxies`): filled points are published values; purple bars are the
@@ -202,18 +184,17 @@ save_figure(fig, "fig08_extreme_vs_proxies")
 # Gorontalo; (4) P0 without Papua and Papua Barat; (5) P0 and log GRDP per capita.
 
 # %%
-specs = {
-    "(1) none": dict(data=cs, controls=()),
-    "(2) P0": dict(data=cs, controls=("p0",)),
-    "(3) P0, conservative": dict(data=cons, controls=("p0",)),
-    "(4) P0, excl. Papua": dict(data=cs, controls=("p0",), exclude=PAPUA),
-    "(5) P0, log GRDP pc": dict(data=cs, controls=("p0", "log_grdp_per_capita")),
+specs = {  # name: (cross-section, keyword arguments of extreme_poverty_regression)
+    "(1) none": (cs, dict(controls=())),
+    "(2) P0": (cs, dict(controls=("p0",))),
+    "(3) P0, conservative": (cons, dict(controls=("p0",))),
+    "(4) P0, excl. Papua": (cs, dict(controls=("p0",), exclude=PAPUA)),
+    "(5) P0, log GRDP pc": (cs, dict(controls=("p0", "log_grdp_per_capita"))),
 }
 ir = {}
-for name, s in specs.items():
+for name, (data, kw) in specs.items():
     print(name, end=": ")
-    ir[name] = X.extreme_poverty_regression(s["data"], "coverage_rate", s["controls"], exclude=s.get("exclude", ()))
-print()
+    ir[name] = X.extreme_poverty_regression(data, "coverage_rate", **kw)
 print(ir["(2) P0"].summary())
 
 # %%
@@ -227,39 +208,32 @@ tab03 = regression_table(
 )
 tab03.attrs["notes"] = (
     "Normal interval regression (maximum likelihood); robust sandwich standard errors in parentheses, z-based; "
-    "*** p<0.01, ** p<0.05, * p<0.1. Outcome: extreme poverty, % of population, March 2023, BPS US$1.90/day PPP 2011 "
+    f"*** p<0.01, ** p<0.05, * p<0.1. Outcome: extreme poverty, % of population, {XS_PERIOD} {XS_YEAR}, BPS US$1.90/day PPP 2011 "
     "series (curated E01, E02, E04); band-only provinces enter as 1-5 % (inferred by elimination). Conservative: "
-    "Banten [0, 5], Gorontalo [1, 5]. Coverage: active BPJS-TK PU + BPU per 100 employed, 2023 (R2-D1). (5) drops "
-    "Papua and Papua Barat (GRDP 2023 published after the split). Cross-section association, not an effect."
+    f"Banten [0, 5], Gorontalo [1, 5]. Coverage: active BPJS-TK PU + BPU per 100 employed, {XS_YEAR} (R2-D1). (5) drops "
+    f"Papua and Papua Barat (GRDP {XS_YEAR} published after the split). Cross-section association, not an effect."
 )
 write_table(tab03, "tab03_extreme_poverty_intreg",
-            caption="Extreme poverty and BPJS-TK coverage across 34 provinces, March 2023 (interval regression)")
+            caption=f"Extreme poverty and BPJS-TK coverage across 34 provinces, {XS_PERIOD} {XS_YEAR} (interval regression)")
 tab03
 
 # %%
-rows = []
-for name, r in ir.items():
-    ci = r.conf_int().loc["coverage_rate"]
-    rows.append({"spec": name, "b_coverage": r.params["coverage_rate"], "se": r.bse["coverage_rate"],
-                 "ci_low": ci["ci_low"], "ci_high": ci["ci_high"], "p": r.pvalues["coverage_rate"], "n": r.nobs,
-                 "n_exact": r.n_exact, "n_interval": r.n_interval})
-coef = pd.DataFrame(rows)
+coef = X.coefficient_table(ir, "coverage_rate")
 coef.round(4)
 
 # %%
 main = coef.set_index("spec").loc["(2) P0"]
 print(
     f"Main specification (P0 control): a province with 10 more active participants per 100 employed has "
-    f"{10 * main['b_coverage']:+.3f} percentage points of extreme poverty at the same P0 (95% CI "
+    f"{10 * main['estimate']:+.3f} percentage points of extreme poverty at the same P0 (95% CI "
     f"{10 * main['ci_low']:+.3f} to {10 * main['ci_high']:+.3f}; p = {main['p']:.2f}; n = {int(main['n'])}: "
     f"{int(main['n_exact'])} published values, {int(main['n_interval'])} bands)."
 )
 print(
-    f"Across specifications the coverage coefficient ranges from {coef['b_coverage'].min():+.4f} to "
-    f"{coef['b_coverage'].max():+.4f} per point; smallest p-value {coef['p'].min():.2f}."
+    f"Across specifications the coverage coefficient ranges from {coef['estimate'].min():+.4f} to "
+    f"{coef['estimate'].max():+.4f} per point; smallest p-value {coef['p'].min():.2f}."
 )
-nat_2023 = extreme_nat[(extreme_nat["series"] == cs.attrs["series"]) & (extreme_nat["year"] == cs.attrs["year"])
-                       & (extreme_nat["period"] == cs.attrs["period"]) & extreme_nat["primary"]]["value"].iloc[0]
+nat_2023 = X.national_rate(extreme_nat, cs.attrs["series"], cs.attrs["year"], cs.attrs["period"])
 print(f"For scale: national extreme poverty in {cs.attrs['period']} {cs.attrs['year']} was {nat_2023:.2f} %; the "
       f"cross-province SD of coverage in {cs.attrs['year']} is {cs['coverage_rate'].std():.1f} points.")
 

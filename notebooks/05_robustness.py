@@ -46,6 +46,9 @@ from jamsostek_analysis.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
+# Parameters. The sample years are A.MAIN_YEARS (the years with BPJS-TK data by province), the default of
+# every check below; the formal-share panel has its own, longer window.
+FORMAL_YEARS = (2015, 2025)
 SEED = 20240301
 B = 9999
 N_PERM = 2000
@@ -87,7 +90,7 @@ pd.concat({k: v.tidy() for k, v in pu.items() if k.startswith("pu+bpu")}).round(
 # mandated for; it is a proxy, not coverage itself.
 
 # %%
-formal = A.formal_share_long_panel(panel, years=(2015, 2025))
+formal = A.formal_share_long_panel(panel, years=FORMAL_YEARS)
 A.results_table(formal, "formal_share").round(4)
 
 # %% [markdown]
@@ -108,7 +111,6 @@ fig = leave_one_out_plot(
     source=SOURCE,
 )
 save_figure(fig, "fig07_leave_one_out")
-fig
 
 # %% [markdown]
 # ## 4. Placebo: future coverage
@@ -157,7 +159,7 @@ print(f"Without Papua the two geographies give the same estimate (difference {sa
 #
 # Under the sharp null that coverage has no effect in any province, any assignment of the observed
 # coverage *paths* (2022–2025 sequences) to provinces was as likely as the observed one. The p-value is
-# the share of 2,000 random permutations whose statistic (the TWFE coefficient, or its CRV1 t-statistic)
+# the share of `N_PERM` random permutations (number printed below) whose statistic (the TWFE coefficient, or its CRV1 t-statistic)
 # is at least as large in absolute value as the observed one.
 
 # %%
@@ -198,8 +200,12 @@ tab02.round(4)
 # The placebo deserves its own line: a lead coefficient whose bootstrap interval excludes zero means that
 # coverage in `t + 1` is associated with poverty in `t` within provinces, i.e. coverage changes are not
 # timed independently of poverty (reverse causation, province-specific trends, or attribution changes that
-# track poverty). CRV1 and the wild bootstrap can disagree here because a few provinces with very large
-# coverage swings dominate the variation of the lead; the bootstrap is the better guide with 34 clusters.
+# track poverty). Here CRV1 and the wild bootstrap disagree (compare the two p-values printed below): a few
+# provinces with very large coverage swings dominate the variation of the lead, and with such high-leverage
+# clusters *neither* test is exact (MacKinnon and Webb 2017). (The bootstrap itself is checked against the
+# independent `wildboottest` package in the test suite.) Read the
+# rejection as a warning about identification, not as a precise test; it does not need to be exact to
+# make the point that coverage timing cannot be treated as independent of poverty.
 
 # %%
 lead = tab02.set_index("spec").loc["with_current"]
@@ -216,3 +222,16 @@ for r in tab02.itertuples():
     zero = "includes" if r.boot_ci_low <= 0 <= r.boot_ci_high else "excludes"
     print(f"{r.check:>24} | {r.spec:<24} {r.term:<20} {r.estimate:+.4f} (CRV1 p = {r.pvalue:.3f}; bootstrap p = "
           f"{r.boot_pvalue:.3f}, interval {zero} zero; N = {r.nobs})")
+
+# %% [markdown]
+# ## What these data can and cannot support
+#
+# * **Can:** show that the absence of an association between coverage and P0 in notebook 03 does not
+#   depend on PU vs BPU coverage, weights, controls, the geography or any single province (every such
+#   interval above includes zero), and that permuting coverage paths gives the same verdict.
+# * **Cannot:** turn any of this into a causal effect. The placebo (section 4) says coverage timing is not
+#   independent of poverty, and with BPJS-TK by province only for 2022–2025 there is no pre-period to
+#   test trends on. The formal-share panel is longer (2015–2025) but formality is not jamsostek
+#   membership. All checks use the compiled R2-D1 attribution of participants to provinces, which the
+#   Kemnaker December 2023 export contradicts in every province (notebook 01); no check can resolve that.
+#   Extreme poverty has no province panel and does not appear here (notebook 04).

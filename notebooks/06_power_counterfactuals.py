@@ -49,6 +49,8 @@ from jamsostek_analysis.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
+# Parameters. The design years are A.MAIN_YEARS (the years with BPJS-TK data by province); the scenarios are
+# listed in jamsostek_analysis.counterfactual.SCENARIOS.
 SEED = 20240301
 N_SIMS = 2000
 bundle = open_bundle()
@@ -142,6 +144,7 @@ mde_tab.round(4)
 write_table(
     mde_tab.drop(columns=["sd_x_within"]),
     "tab05_mde",
+    float_format="{:.4f}",
     caption="Minimum detectable effect of coverage on poverty, two-way FE, 34 provinces, 2022-2025 (simulated)",
     notes=(
         f"SIMULATED. Real design (34 provinces x {T} years, real coverage paths); errors AR(1) in years with the "
@@ -184,6 +187,7 @@ fig = power_curve_plot(
     curve_df,
     {k[1]: designs[k][1] for k in p0_variants},
     estimate=est,
+    title=f"Power of the two-way FE test (34 provinces, {A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}), simulated",
     source=(
         f"SIMULATED power on the real design (BPS Susenas March P0; BPJS-TK R2-D1 coverage; 34 provinces, "
         f"{A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}); {N_SIMS} draws per effect size, seed {SEED}. Grey band: the "
@@ -198,7 +202,7 @@ save_figure(fig, "fig09_power_curve")
 # Base year: the last year of the panel. For each scenario, `coverage_scenarios` gives every province's
 # coverage change; `counterfactual_poverty` multiplies it by the estimate and by the province
 # population behind the poverty rates, `poverty_population` = 100 × poor / P0 (Susenas March; not the BPS
-# projection `population`, which differs from it by a factor 0.70-1.19 by province from 2020), and carries
+# projection `population`, which differs from it by province; totals printed below), and carries
 # the two ends of the interval through the same arithmetic (exact, because the prediction is linear in the
 # effect). With this denominator the national baseline P0 is the published national rate implied by the
 # provincial poor counts. The interval is the wild-bootstrap one (`Effect.from_ci`) when
@@ -272,7 +276,7 @@ fig = counterfactual_plot(
     nat,
     reference=(-latest["persons"], f"all extremely poor people,\n{latest['period']} {latest['year']} (BPS US$2.15 series), for scale")
     if np.isfinite(latest["persons"]) else None,
-    title=f"Change in the number of poor people under coverage scenarios, base year {base_year} (model-based)",
+    title=f"Change in the number of poor people under coverage scenarios\nbase year {base_year}, model-based",
     source=(
         f"Model-based counterfactual (linear effect), not an observation. Effect {eff.beta:.4f} pp of P0 per point of "
         f"coverage, 95% {'wild-bootstrap' if have_boot else 'CRV1'} interval. BPS P0 and poverty population (100 x poor / P0) {base_year}; "
@@ -339,3 +343,15 @@ print(
 #   wild cluster bootstrap is the reference test in notebook 03.
 # * **Universal coverage** is an extrapolation by a factor of several beyond observed coverage; it is
 #   shown to make the linear-effect assumption visible, not as a forecast.
+
+# %% [markdown]
+# ## What these data can and cannot support
+#
+# * **Can:** say how large an effect of coverage on P0 the 2022–2025 province design could detect, and
+#   which effects its interval rules out (the scale comparison in item 4).
+# * **Cannot:** predict what more coverage would do. The scenarios multiply a conditional association
+#   (not a causal effect: the placebo in notebook 05 fails) by assumed coverage changes; the compiled
+#   R2-D1 attribution of participants to provinces, contradicted by the Kemnaker export (notebook 01),
+#   enters every province's coverage; four years leave the error autocorrelation unidentified; and the
+#   extreme-poverty comparison borrows a national rate because there is no province panel of extreme
+#   poverty.

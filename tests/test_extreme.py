@@ -152,6 +152,59 @@ def test_proxy_correlations_match_scipy_and_pandas(cs):
     assert sub.loc["p1", "pearson_r"] == pytest.approx(ex2["extreme"].corr(ex2["p1"]), abs=1e-12)
 
 
+def test_proxy_table_stacks_samples(cs):
+    from jamsostek_analysis.extreme import proxy_table
+
+    t = proxy_table(cs)
+    assert t["sample"].tolist() == ["all exact-value provinces"] * 3 + ["excluding Papua, Papua Barat"] * 3
+    ex = cs[(cs["status"] == "exact") & ~cs["province_code"].isin(["91", "94"])]
+    row = t[(t["sample"] == "excluding Papua, Papua Barat") & (t["proxy"] == "p2")].iloc[0]
+    assert row["n"] == len(ex) == 19
+    assert row["pearson_r"] == pytest.approx(np.corrcoef(ex["p2"], ex["extreme"])[0, 1], abs=1e-12)
+
+
+def test_band_consistency_counts_by_hand():
+    from jamsostek_analysis.errors import EstimationError
+    from jamsostek_analysis.extreme import band_consistency
+
+    cs = pd.DataFrame({"status": ["bounded"] * 4 + ["exact"], "lower": [1.0, 1, 1, 1, 0.5],
+                       "upper": [5.0, 5, 5, 5, 0.5], "p0": [1.0, 2.0, 10.0, np.nan, 1.0]})
+    fits = pd.DataFrame({"proxy": ["p0"], "slope": [0.5], "intercept": [0.0]})
+    out = band_consistency(cs, fits).iloc[0]
+    # predictions 0.5 (below), 1.0 (on the bound: inside), 5.0 (on the bound: inside), NaN (not predicted)
+    assert (out["n_bounded"], out["n_predicted"], out["n_inside"]) == (4, 3, 2)
+    assert (out["predicted_min"], out["predicted_max"]) == (0.5, 5.0)
+    with pytest.raises(EstimationError, match="one row per proxy"):
+        band_consistency(cs, pd.concat([fits, fits]))
+
+
+def test_coefficient_table_equals_results(cs):
+    from jamsostek_analysis.extreme import coefficient_table, extreme_poverty_regression
+
+    ir = {"none": extreme_poverty_regression(cs, controls=(), verbose=False),
+          "P0": extreme_poverty_regression(cs, controls=("p0",), verbose=False)}
+    t = coefficient_table(ir).set_index("spec")
+    assert list(t.index) == ["none", "P0"]
+    for k, r in ir.items():
+        assert t.loc[k, "estimate"] == r.params["coverage_rate"] and t.loc[k, "se"] == r.bse["coverage_rate"]
+        assert t.loc[k, "ci_low"] == pytest.approx(r.params["coverage_rate"] - stats.norm.ppf(0.975) * r.bse["coverage_rate"], rel=1e-9)
+        assert (t.loc[k, "n"], t.loc[k, "n_exact"], t.loc[k, "n_interval"]) == (34, 21, 13)
+
+
+def test_national_series_notes_and_rate(data_dir):
+    from jamsostek_analysis.extreme import national_rate, national_series_notes
+    from jamsostek_analysis.figures.descriptive import national_extreme_poverty
+    from jamsostek_analysis.sources.curated import read_curated
+
+    nat = national_extreme_poverty(read_curated(None, "extreme_poverty_national"))
+    notes = national_series_notes(nat)
+    # both series were published for March 2024 with different values (curated E14, E16)
+    assert "Both series report March 2024: BPS 1.90 series 0.83 %; BPS 2.15 series (Jul 2025) 1.26 %" in notes
+    assert any(n.startswith("Conflicting lower-confidence statement") and "1.72 %" in n for n in notes)
+    assert national_rate(nat, "BPS 1.90 series", 2023, "March") == 1.12
+    assert np.isnan(national_rate(nat, "BPS 1.90 series", 2025, "March"))
+
+
 def test_national_extreme_latest(data_dir):
     from jamsostek_analysis.extreme import national_extreme_latest
     from jamsostek_analysis.sources.curated import read_curated

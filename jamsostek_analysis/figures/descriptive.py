@@ -183,7 +183,7 @@ def availability_heatmap(
         secx.tick_params(length=0)
         secx.set_xlabel("province rows in the panel", fontsize=7)
         cbar = fig.colorbar(im, ax=ax, shrink=0.6, pad=0.01)
-        cbar.set_label("share of provinces with a value")
+        cbar.set_label("share of provinces with a value (cell numbers: % where partial)")
         ax.set_title(title)
         if source:
             source_note(fig, source)

@@ -262,14 +262,17 @@ def power_curve_plot(
             ax.plot(g["beta"], g["power"], color=col, lw=1.6, gid=f"power:{lab}", label=lab)
             if lab in mdes and np.isfinite(mdes[lab]):
                 ax.axvline(mdes[lab], color=col, lw=1.0, ls=":", gid=f"mde:{lab}")
-                ax.annotate(f"simulated MDE {mdes[lab]:.3f}", (mdes[lab], 0.04 + 0.08 * i), xytext=(3, 0),
+                ax.annotate(f"simulated MDE {mdes[lab]:.3f}", (mdes[lab], 0.14 + 0.08 * i), xytext=(3, 0),
                             textcoords="offset points", fontsize=7.5, color=col)
         ax.axhline(target_power, color="#333333", lw=0.8, ls="--", gid="target")
         ax.annotate(f"{target_power:.0%} power", (0, target_power), xycoords=("axes fraction", "data"), xytext=(3, 2),
                     textcoords="offset points", va="bottom", fontsize=7.5)
         alpha = curve_df.attrs.get("alpha")
         if alpha:
-            ax.axhline(alpha, color="#999999", lw=0.7, ls=":")
+            ax.axhline(alpha, color="#999999", lw=0.7, ls=":", gid="alpha")
+            ax.annotate(f"nominal size {alpha:.0%}\n(power at zero effect = actual size of the test)", (0, alpha),
+                        xycoords=("axes fraction", "data"), xytext=(3, 2), textcoords="offset points",
+                        ha="left", va="bottom", fontsize=7, color="#666666")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Probability of rejecting effect = 0")
