@@ -112,7 +112,7 @@ def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
     """
     n = len(codes[0]) if len(codes) else 0
     keep = np.ones(n, dtype=bool)
-    changed = True
+    changed = n > 0
     while changed and len(codes):
         changed = False
         for c in codes:
@@ -124,6 +124,32 @@ def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
     return keep
 
 
+def is_nested(codes: np.ndarray, cluster: np.ndarray) -> bool:
+    """True if every level of the factor ``codes`` occurs in a single cluster only.
+
+    A fixed-effect factor nested in the clusters (province effects with province clusters) drops
+    out of every cluster score; the CRV1 small-sample ``K`` and the wild bootstrap treat it apart.
+    Both arguments are integer (or any hashable-valued) arrays of the same length.
+    """
+    codes = np.asarray(codes)
+    cluster = np.asarray(cluster)
+    if codes.size == 0:
+        return True
+    _, lv = np.unique(codes, return_inverse=True)
+    _, cl = np.unique(cluster, return_inverse=True)
+    lv, cl = lv.ravel().astype(np.int64), cl.ravel().astype(np.int64)
+    pairs = np.unique(lv * (int(cl.max()) + 1) + cl).size
+    return pairs == int(lv.max()) + 1
+
+
+def dummy_matrix(codes: np.ndarray) -> np.ndarray:
+    """Dense ``(n, K)`` 0/1 indicator matrix of integer codes ``0..K-1`` (unused codes give zero columns)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    D = np.zeros((codes.size, int(codes.max()) + 1 if codes.size else 0))
+    D[np.arange(codes.size), codes] = 1.0
+    return D
+
+
 def count_absorbed_levels(fe: Sequence[np.ndarray]) -> int:
     """Number of linearly independent dummy columns absorbed by the factors in ``fe``.
 
@@ -131,7 +157,7 @@ def count_absorbed_levels(fe: Sequence[np.ndarray]) -> int:
     ``K1 + K2 - (number of connected components of the bipartite group graph)``.
     Used for the degrees of freedom of conventional and CRV1 standard errors.
     """
-    if len(fe) == 0:
+    if len(fe) == 0 or len(fe[0]) == 0:
         return 0
     levels = [int(c.max()) + 1 for c in fe]
     if len(fe) == 1:

@@ -214,14 +214,9 @@ def fe_dummy_basis(fe: Sequence[np.ndarray], weights: np.ndarray | None = None, 
     """
     if len(fe) == 0:
         return np.zeros((0, 0))
-    n = len(fe[0])
-    blocks = []
-    for c in fe:
-        c = np.asarray(c, dtype=np.int64)
-        D = np.zeros((n, int(c.max()) + 1))
-        D[np.arange(n), c] = 1.0
-        blocks.append(D)
-    D = np.hstack(blocks)
+    from jamsostek_analysis.design import dummy_matrix
+
+    D = np.hstack([dummy_matrix(c) for c in fe])
     if weights is not None:
         D = D * np.sqrt(np.asarray(weights, dtype=float))[:, None]
     U, s, _ = np.linalg.svd(D, full_matrices=False)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from jamsostek_analysis.design import absorb, count_absorbed_levels, drop_singletons, factorize
+from jamsostek_analysis.design import absorb, count_absorbed_levels, drop_singletons, factorize, is_nested
 from jamsostek_analysis.errors import EstimationError
 from jamsostek_analysis import inference
 
@@ -59,6 +59,12 @@ class _UnitDefault:
 
 
 UNIT = _UnitDefault()
+
+
+def _finite_or_none(v: Any) -> float | None:
+    """``float(v)``, or None for NaN and infinities (JSON has neither)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,9 +241,7 @@ class PanelResult:
         """JSON-serialisable dictionary of the estimates, inference and sample."""
         ci = self.conf_int(alpha)
 
-        def f(v):
-            v = float(v)
-            return v if math.isfinite(v) else None
+        f = _finite_or_none
 
         coefs = {
             name: {
@@ -308,8 +312,11 @@ def _check_columns(data: pd.DataFrame, cols: Sequence[str]) -> None:
         )
 
 
-def _numeric(data: pd.DataFrame, col: str) -> pd.Series:
-    """Column ``col`` as float; EstimationError naming the first non-numeric row."""
+def _numeric(data: pd.DataFrame, col: str, *, allow_inf: bool = False) -> pd.Series:
+    """Column ``col`` as float; EstimationError naming the first non-numeric (or infinite) row.
+
+    ``allow_inf=True`` accepts ``inf``/``-inf`` (open bounds of :func:`interval_regression`).
+    """
     s = data[col]
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float)
@@ -324,6 +331,8 @@ def _numeric(data: pd.DataFrame, col: str) -> pd.Series:
                 f"column {col!r} must be numeric but has value {s.iloc[pos]!r} in row {data.index[pos]!r} "
                 f"(position {pos}); write missing values as empty cells or NaN"
             )
+    if allow_inf:
+        return out
     inf = np.isinf(out.to_numpy())
     if inf.any():
         pos = int(np.flatnonzero(inf)[0])
@@ -359,13 +368,9 @@ def ssc_absorbed_count(fe_codes: Sequence[np.ndarray], cluster: np.ndarray | Non
         return A, A
     nested_levels = 0
     n_nested = 0
-    c = np.asarray(cluster, dtype=np.int64)
     for f in fe_codes:
-        f = np.asarray(f, dtype=np.int64)
-        nlev = int(f.max()) + 1
-        pairs = np.unique(f * (int(c.max()) + 1) + c).size
-        if pairs == nlev:
-            nested_levels += nlev
+        if is_nested(f, cluster):
+            nested_levels += int(np.asarray(f).max()) + 1
             n_nested += 1
     return A, max(A - nested_levels + n_nested, 0)
 
@@ -400,6 +405,45 @@ def _collinearity(X: np.ndarray, X_raw: np.ndarray, names: list[str], has_fe: bo
             f"{'is' if len(bad) == 1 else 'are'} a linear combination of {others}"
             + (" and the fixed effects" if has_fe else "")
             + " (rank of the absorbed design is deficient)"
+        )
+
+
+def _check_residuals(yc: np.ndarray, resid: np.ndarray, y: str, has_fe: bool, y_norm: float) -> None:
+    """Raise EstimationError when the outcome has no variation left or is fitted exactly.
+
+    ``yc`` is the outcome net of the fixed effects (or of its mean without them), ``y_norm`` the
+    norm of the (weighted) raw outcome. Both cases make every standard error zero and every t
+    statistic 0/0 or infinite.
+    """
+    scale = float(np.linalg.norm(yc))
+    if scale <= 1e-12 * y_norm or scale == 0.0:
+        where = "after absorbing the fixed effects (it is constant within them)" if has_fe else "(it is constant)"
+        raise EstimationError(f"outcome {y!r} has no variation {where}; nothing to estimate")
+    if float(np.linalg.norm(resid)) <= 1e-10 * scale:
+        raise EstimationError(
+            f"outcome {y!r} is fitted exactly by the regressors{' and fixed effects' if has_fe else ''} "
+            "(all residuals are zero): standard errors and tests are undefined; check for a regressor that "
+            "is a transformation of the outcome or for too few observations per fixed effect"
+        )
+
+
+def _check_cluster_se(
+    se: np.ndarray, X: np.ndarray, resid: np.ndarray, df_resid: int, names: list[str], G: int
+) -> None:
+    """Raise EstimationError when a cluster-robust standard error is (numerically) zero.
+
+    With few clusters the cluster scores sum to zero (``X'u = 0``) and the "meat" has rank at most
+    ``G - 1``; with e.g. two provinces and province + year effects every score is exactly zero and
+    the CRV1/CR2 variance degenerates. Compared with the iid standard error of the same fit.
+    """
+    iid = np.sqrt(float(resid @ resid) / max(df_resid, 1) * np.diag(inference.bread(X)))
+    bad = ~np.isfinite(se) | (se <= 1e-8 * iid)
+    if bad.any():
+        which = ", ".join(repr(names[j]) for j in np.flatnonzero(bad))
+        raise EstimationError(
+            f"the cluster-robust standard error of {which} is zero with {G} clusters: the cluster scores are "
+            "degenerate (they sum to zero, so at most G - 1 are free); cluster-robust inference needs more clusters "
+            "(or use vcov='iid'/'hetero')"
         )
 
 
@@ -652,6 +696,8 @@ def fit_panel(
         est["_time_start"] = base["_time"].to_numpy()
         est["_base_pos"] = base["_pos"].to_numpy()
 
+    if len(est) == 0:
+        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
     # fixed effects codes and singletons
     fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
     if fe_codes:
@@ -699,6 +745,8 @@ def fit_panel(
     beta, *_ = np.linalg.lstsq(Xt, yt, rcond=None)
     resid = yt - Xt @ beta
     df_resid = n - k - A
+    yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
+    _check_residuals(yc, resid, y, bool(fe_codes), float(np.linalg.norm(yraw * sw)))
     extra: dict[str, Any] = {}
     if vcov == "iid":
         V = inference.vcov_iid(Xt, resid, n_absorbed=A)
@@ -737,10 +785,11 @@ def fit_panel(
             for j, nm in enumerate(names)
         }
     se = np.sqrt(np.diag(V))
+    if vcov in ("CRV1", "CR2"):
+        _check_cluster_se(se, Xt, resid, df_resid, names, G)
     tv = beta / se
     pv = inference.t_pvalues(tv, df_t)
     idx = pd.Index(names, name="term")
-    yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw
     tss = float(yc @ yc)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else float("nan")
 
@@ -896,9 +945,7 @@ class IntervalResult:
         """JSON-serialisable dictionary."""
         tab = self.tidy(alpha)
 
-        def f(v):
-            v = float(v)
-            return v if math.isfinite(v) else None
+        f = _finite_or_none
 
         return {
             "model": "interval_regression",
@@ -1010,7 +1057,10 @@ def interval_regression(
     x, controls
         Regressors.
     weights
-        Optional weight column: the log-likelihood is ``sum w_i l_i``.
+        Optional (analytic) weight column: the log-likelihood is ``sum w_i l_i`` with the weights
+        normalised to mean 1 over the estimation sample, so that the ``"oim"`` standard errors do
+        not depend on the units of the weights (population in persons or thousands); the
+        ``"robust"`` ones never do.
     cov_type
         ``"oim"`` (default) or ``"robust"``.
     cluster
@@ -1029,8 +1079,16 @@ def interval_regression(
         cov_type = "robust"
     cols = [lower, upper, *xs] + ([weights] if weights else []) + ([cluster] if cluster else [])
     _check_columns(data, cols)
-    lo = _numeric_allow_inf(data, lower)
-    hi = _numeric_allow_inf(data, upper)
+    lo = _numeric(data, lower, allow_inf=True)
+    hi = _numeric(data, upper, allow_inf=True)
+    for col, v, wrong in ((lower, lo, np.inf), (upper, hi, -np.inf)):
+        bad = (v == wrong).to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise EstimationError(
+                f"column {col!r} has {wrong} in row {data.index[pos]!r}: a lower bound may be -inf (or missing) "
+                "and an upper bound +inf (or missing), not the other way round"
+            )
     Xdf = pd.DataFrame({c: _numeric(data, c).to_numpy() for c in xs}, index=data.index)
     w = _numeric(data, weights) if weights else None
     reasons: dict[str, int] = {}
@@ -1085,7 +1143,9 @@ def interval_regression(
             f"every observation is {side}-censored: the interval-regression likelihood is unbounded "
             "(no exact or interval-censored value)"
         )
-    wv = np.ones(n) if w is None else w.to_numpy()[okm]
+    # analytic weights, normalised to mean 1 (Stata's aweight convention): the estimates do not
+    # change, and the observed-information variance no longer shrinks with the units of the weights
+    wv = np.ones(n) if w is None else w.to_numpy()[okm] / w.to_numpy()[okm].mean()
     yv = np.where(exact, lov, 0.0)
 
     # start: OLS on a point value (exact value, midpoint, or the finite bound)
@@ -1139,7 +1199,8 @@ def interval_regression(
         raise EstimationError(
             "interval regression did not converge (gradient "
             f"{np.max(np.abs(g)):.3g}); the likelihood may be unbounded, e.g. when every observation is "
-            "censored on the same side or a regressor separates censored from exact values"
+            "censored on the same side, a regressor separates censored from exact values, or the regressors fit "
+            "the exact values perfectly (sigma -> 0)"
         )
     eig = np.linalg.eigvalsh(H) if np.all(np.isfinite(H)) else np.array([np.nan])
     if not np.all(np.isfinite(eig)) or eig.min() <= 1e-8 * max(1.0, eig.max()):
@@ -1204,21 +1265,6 @@ def interval_regression(
     )
 
 
-def _numeric_allow_inf(data: pd.DataFrame, col: str) -> pd.Series:
-    """Like :func:`_numeric` but ``inf``/``-inf`` are allowed (open bounds)."""
-    s = data[col]
-    if pd.api.types.is_numeric_dtype(s):
-        return s.astype(float)
-    out = pd.to_numeric(s, errors="coerce").astype(float)
-    bad = out.isna() & s.notna() & (s.astype(str).str.strip() != "")
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise EstimationError(
-            f"column {col!r} must be numeric but has value {s.iloc[pos]!r} in row {data.index[pos]!r} (position {pos})"
-        )
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------------------------
@@ -1275,9 +1321,7 @@ def cli_estimate(args) -> int:
         bres = wild_cluster_bootstrap(res, param=res.x[0], B=B, weight_type=args.weight_type, seed=args.seed)
         ci = bres.conf_int
 
-        def fin(v):
-            v = float(v)
-            return v if math.isfinite(v) else None
+        fin = _finite_or_none
 
         boot = {
             "param": res.x[0],

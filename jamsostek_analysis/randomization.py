@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EstimationError
+from .inference import crv1_factor
 
 _TIE_RTOL = 1e-12
 
@@ -217,7 +218,7 @@ def fwl_statistics(
 
     C = sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(G, n))
     scores = np.asarray(C @ (Xa * U))
-    c = G / (G - 1) * (n - 1) / (n - k_ssc)
+    c = crv1_factor(n, k_ssc, G)
     se = np.sqrt(c * np.einsum("gp,gp->p", scores, scores)) / S
     return coef, coef / se
 
@@ -286,6 +287,8 @@ def randomization_inference(
     if data.duplicated([unit, time]).any():
         row = data.index[data.duplicated([unit, time])][0]
         raise EstimationError(f"randomization_inference: duplicate {unit}-{time} row {row!r}; expected one row per unit and period")
+    if not data.index.is_unique:  # rows are matched by index label below
+        data = data.reset_index(drop=True)
     rng = np.random.default_rng(seed)
 
     if fit is None:
@@ -329,7 +332,9 @@ def randomization_inference(
     # unit x period matrix of x, and each sample row's (unit, period) position
     tvals, tcodes = np.unique(times, return_inverse=True)
     xmat = np.full((U, tvals.size), np.nan)
-    xmat[ucodes, tcodes] = pd.to_numeric(sample[x], errors="coerce").to_numpy(dtype=float)
+    from .models import _numeric
+
+    xmat[ucodes, tcodes] = _numeric(sample, x).to_numpy()
     x_perm = xmat[P[:, ucodes].T, tcodes[:, None]]  # rows x permutations
 
     if use_fast:
@@ -356,7 +361,7 @@ def randomization_inference(
         pos = data.index.get_indexer(sample.index)
         dist = np.empty(P.shape[0])
         base = data.copy()
-        base[x] = pd.to_numeric(base[x], errors="coerce").astype(float)
+        base[x] = _numeric(base, x)
         xcol = base.columns.get_loc(x)
         for b in range(P.shape[0]):
             base.iloc[pos, xcol] = x_perm[:, b]

@@ -34,9 +34,13 @@ Weights are drawn exactly like the ``wildboottest`` package (used by pyfixest): 
 ``2^G`` sign vectors, in :func:`itertools.product` order) when ``2^G <= B``.
 
 Conventions: the symmetric p-value counts ``|t*_b| >= |t|`` (ties count against the null; a
-relative tolerance of ``1e-12`` treats draws that reproduce the sample exactly, such as the
-all-ones Rademacher vector under WCR, as ties). ``wildboottest`` counts strictly greater draws,
-so its p-value can be lower by (number of exact ties)/B under full enumeration.
+relative tolerance of ``1e-12`` treats numerically equal statistics as ties). Under WCR a draw
+with the same weight ``a`` in every cluster (the all-ones and all-minus-ones Rademacher vectors)
+reproduces the sample, ``t*_b(r) = sign(a) t(r)`` for every ``r``; such draws are set to that
+value exactly, so that the tie also holds far from the estimate during the CI search (with a full
+enumeration of few clusters the confidence set can then be the whole line, ``(-inf, inf)``).
+``wildboottest`` counts strictly greater draws, so its p-value can be lower by (number of exact
+ties)/B under full enumeration.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import EstimationError
+from .inference import crv1_factor
 
 WeightType = Literal["webb", "rademacher", "mammen", "norm"]
 PvalueType = Literal["symmetric", "equal-tailed", "lower", "upper"]
@@ -162,6 +167,13 @@ class _WeightSource:
                 self.values = rng.choice(support, size=G * B, replace=True, p=p).reshape(G, B)
         self.B = (self.values if self.values is not None else self.idx).shape[1]
 
+    def constant_sign(self) -> np.ndarray:
+        """Length-``B`` array: ``sign(v)`` for draws with the same weight ``v`` in every cluster, else 0."""
+        M = self.values if self.values is not None else self.idx
+        same = np.logical_and.reduce(M == M[:1], axis=0)
+        first = self.values[0] if self.values is not None else self.support[self.idx[0]]
+        return np.where(same, np.sign(first), 0.0)
+
     def chunk(self, j0: int, j1: int) -> np.ndarray:
         if self.values is not None:
             return self.values[:, j0:j1]
@@ -265,32 +277,17 @@ def _cluster_sum(C, M: np.ndarray) -> np.ndarray:
     return np.asarray(C @ M)
 
 
-def _nested(codes: np.ndarray, cluster: np.ndarray) -> bool:
-    """True if every level of ``codes`` occurs in one cluster only (``cluster``: codes 0..G-1)."""
-    _, lv = np.unique(codes, return_inverse=True)
-    owner = np.empty(lv.max() + 1, dtype=np.int64)
-    owner[lv] = cluster
-    return bool(np.all(owner[lv] == cluster))
-
-
 def _fe_basis(
     fe: Sequence[np.ndarray], cluster: np.ndarray, sw: np.ndarray, weights: np.ndarray | None
 ) -> np.ndarray:
     """Columns spanning ``M_{D_n} D_o`` (scaled by sqrt(w)): non-nested FE net of nested FE."""
-    from .design import absorb
+    from .design import absorb, dummy_matrix, is_nested
 
-    nested = [np.asarray(c, dtype=np.int64) for c in fe if _nested(np.asarray(c), cluster)]
-    other = [np.asarray(c, dtype=np.int64) for c in fe if not _nested(np.asarray(c), cluster)]
+    nested = [np.asarray(c, dtype=np.int64) for c in fe if is_nested(c, cluster)]
+    other = [np.asarray(c, dtype=np.int64) for c in fe if not is_nested(c, cluster)]
     if not other:
         return np.zeros((cluster.size, 0))
-    n = cluster.size
-    blocks = []
-    for c in other:
-        _, inv = np.unique(c, return_inverse=True)
-        Dm = np.zeros((n, inv.max() + 1))
-        Dm[np.arange(n), inv] = 1.0
-        blocks.append(Dm)
-    Do = np.hstack(blocks)
+    Do = np.hstack([dummy_matrix(np.unique(c, return_inverse=True)[1].ravel()) for c in other])
     if nested:
         Do = absorb(Do, nested, weights)
     return Do * sw[:, None]
@@ -311,15 +308,27 @@ def _p_from_t(t_obs: float, tb: np.ndarray, pvalue_type: str) -> float:
 
 
 class _Draws:
-    """Per-draw sufficient statistics: ``t*_b(r) = (ny - r nx) / sqrt(c (dyy - 2 r dxy + r^2 dxx))``."""
+    """Per-draw sufficient statistics: ``t*_b(r) = (ny - r nx) / sqrt(c (dyy - 2 r dxy + r^2 dxx))``.
 
-    def __init__(self, ny, nx, dyy, dxy, dxx, c):
+    ``const`` holds, for draws whose weights are equal in every cluster (``v = a 1``, e.g. the
+    all-ones and all-minus-ones Rademacher vectors of a full enumeration), the sign of ``a`` (0 for
+    other draws). Under WCR such a draw reproduces the sample exactly, ``t*_b(r) = sign(a) t(r)``;
+    :meth:`t` returns that value exactly when ``t_obs`` is given, because evaluating the quadratic
+    form far from the estimate (as the confidence-interval search does) loses the tie to rounding.
+    """
+
+    def __init__(self, ny, nx, dyy, dxy, dxx, c, const=None):
         self.ny, self.nx, self.dyy, self.dxy, self.dxx, self.c = ny, nx, dyy, dxy, dxx, c
+        self.tie = np.flatnonzero(const) if const is not None else np.zeros(0, dtype=np.int64)
+        self.tie_sign = const[self.tie] if const is not None else np.zeros(0)
 
-    def t(self, r: float) -> np.ndarray:
+    def t(self, r: float, t_obs: float | None = None) -> np.ndarray:
         den = self.c * (self.dyy - 2.0 * r * self.dxy + r * r * self.dxx)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (self.ny - r * self.nx) / np.sqrt(np.maximum(den, 0.0))
+            out = (self.ny - r * self.nx) / np.sqrt(np.maximum(den, 0.0))
+        if t_obs is not None and self.tie.size:
+            out[self.tie] = self.tie_sign * t_obs
+        return out
 
 
 def wild_cluster_bootstrap_arrays(
@@ -469,9 +478,7 @@ def wild_cluster_bootstrap_arrays(
 
     k = k_x + int(n_absorbed)
     if small_sample:
-        if n - k <= 0:
-            raise EstimationError(f"no residual degrees of freedom: n={n}, k={k}")
-        c = G / (G - 1) * (n - 1) / (n - k)
+        c = crv1_factor(n, k, G)
         ssc_note = f"CRV1 x G/(G-1)*(N-1)/(N-k) with G={G}, N={n}, k={k}"
     else:
         c = 1.0
@@ -494,6 +501,12 @@ def wild_cluster_bootstrap_arrays(
         return a, R
 
     se = float(np.sqrt(c * np.sum(_cluster_sum(C, xt * uhat) ** 2))) / S
+    ssr = float(uhat @ uhat)
+    if not np.isfinite(se) or se == 0.0 or ssr <= 1e-20 * float(yt @ yt) or se <= 1e-8 * np.sqrt(ssr / max(n - k, 1) / S):
+        raise EstimationError(
+            f"the CRV1 standard error of column {param_index} is zero (perfect fit, or cluster scores degenerate "
+            f"with G={G} clusters): the bootstrap t statistic is undefined"
+        )
     t_obs_at = lambda rr: (beta - rr) / se  # noqa: E731
 
     if impose_null:
@@ -527,14 +540,16 @@ def wild_cluster_bootstrap_arrays(
     dyy = np.empty(B_used)
     dxy = np.zeros(B_used)
     dxx = np.zeros(B_used)
+    const = src.constant_sign() if impose_null else None
     m = max(1, _CHUNK_ELEMENTS // G)
     with single_threaded_blas():
         _accumulate(src, m, a_y, a_x, R_y, R_x, L, Ky if dense else None, Kx if dense else None,
                     impose_null, ny, nx, dyy, dxy, dxx)
-    draws = _Draws(ny, nx, dyy, dxy, dxx, c)
+    draws = _Draws(ny, nx, dyy, dxy, dxx, c, const)
 
     def pval(rr: float) -> float:
-        return _p_from_t(t_obs_at(rr), draws.t(rr), pvalue_type)
+        t_rr = t_obs_at(rr)
+        return _p_from_t(t_rr, draws.t(rr, t_rr), pvalue_type)
 
     p = pval(r)
     conf = (np.nan, np.nan)
@@ -561,7 +576,7 @@ def wild_cluster_bootstrap_arrays(
         k=int(k),
         small_sample=ssc_note,
         method="WCR" if impose_null else "WCU",
-        t_boot=draws.t(r) if store_t_boot else None,
+        t_boot=draws.t(r, t_obs_at(r)) if store_t_boot else None,
     )
 
 
@@ -673,6 +688,11 @@ def wild_cluster_bootstrap(
     X = first("X_tilde", "X")
     if y is None or X is None:
         raise EstimationError("result.design must provide the absorbed arrays y_tilde and X_tilde")
+    if getattr(design, "cluster", None) is None:
+        raise EstimationError(
+            "the wild cluster bootstrap needs a clustered fit: the result has no cluster codes "
+            "(fitted with cluster=None / vcov='iid' or 'hetero'); refit with a cluster column"
+        )
     fe = first("fe", "fe_codes")
     if fe is not None:
         fe = list(fe.values()) if isinstance(fe, dict) else list(fe)

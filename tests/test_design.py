@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from jamsostek_analysis.design import absorb, count_absorbed_levels, drop_singletons, factorize
+from jamsostek_analysis.design import (
+    absorb,
+    count_absorbed_levels,
+    drop_singletons,
+    dummy_matrix,
+    factorize,
+    is_nested,
+)
 
 
 def _unbalanced_panel(seed: int = 0, units: int = 38, years: int = 6):
@@ -72,3 +79,18 @@ def test_drop_singletons_is_iterative():
     balanced_unit = np.repeat(np.arange(3), 2)
     balanced_year = np.tile(np.arange(2), 3)
     assert drop_singletons([factorize(balanced_unit), factorize(balanced_year)]).all()
+
+
+def test_is_nested_and_dummy_matrix():
+    unit, year, _ = _unbalanced_panel(seed=3)
+    region = unit // 5  # provinces nested in regions
+    assert is_nested(unit, unit) and is_nested(unit, region)
+    assert not is_nested(year, unit) and not is_nested(region, unit)
+    labels = np.array([f"{11 + u}" for u in unit])  # string labels give the same answer
+    assert is_nested(labels, region) and not is_nested(year, labels)
+    D = dummy_matrix(year)
+    assert D.shape == (year.size, year.max() + 1)
+    np.testing.assert_array_equal(D.argmax(axis=1), year)
+    np.testing.assert_array_equal(D.sum(axis=1), 1.0)
+    assert drop_singletons([np.array([], dtype=np.int64)]).size == 0  # empty input, no error
+    assert count_absorbed_levels([np.array([], dtype=np.int64)]) == 0

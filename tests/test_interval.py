@@ -70,6 +70,12 @@ def test_equals_ols_when_nothing_is_censored():
     rw = interval_regression(df, "lo", "hi", ["x", "z"], weights="w")
     wls = sm.WLS(y, sm.add_constant(df[["x", "z"]]), weights=w).fit()
     np.testing.assert_allclose(rw.params.to_numpy(), wls.params.to_numpy(), rtol=1e-9)
+    # analytic weights: OIM SEs are WLS SEs with the ML scale (weights normalised to mean 1), and do
+    # not depend on the units of the weights
+    np.testing.assert_allclose(rw.bse.to_numpy(), wls.bse.to_numpy() * np.sqrt((n - 3) / n), rtol=1e-6)
+    rw1000 = interval_regression(df.assign(w=1000 * w), "lo", "hi", ["x", "z"], weights="w")
+    np.testing.assert_allclose(rw1000.bse.to_numpy(), rw.bse.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(rw1000.params.to_numpy(), rw.params.to_numpy(), rtol=1e-9)
 
 
 def test_recovers_parameters_with_censoring_and_loglik_matches_scipy():
@@ -112,6 +118,15 @@ def test_errors_and_dropped_rows():
     sep["s"] = np.isposinf(sep["hi"]).astype(float)
     with pytest.raises(EstimationError, match="did not converge|not identified"):
         interval_regression(sep, "lo", "hi", ["x", "s"])
+    # a lower bound of +inf (or an upper bound of -inf) is a data error, not an open bound
+    wrong = df.copy()
+    wrong.loc[4, "lo"] = np.inf
+    with pytest.raises(EstimationError, match=r"column 'lo' has inf in row 4"):
+        interval_regression(wrong, "lo", "hi", "x")
+    wrong = df.copy()
+    wrong.loc[6, "hi"] = -np.inf
+    with pytest.raises(EstimationError, match=r"column 'hi' has -inf in row 6"):
+        interval_regression(wrong, "lo", "hi", "x")
 
 
 def test_extreme_poverty_fragments_march_2023(data_dir):

@@ -408,6 +408,37 @@ def test_error_duplicates_and_bad_weights(panel):
         fit_panel(bad, "p0", "coverage_rate", weights="pop")
 
 
+def test_error_empty_sample_names_the_reason(panel):
+    """Every row dropped (missing outcome, missing weights, no adjacent year for FD): a clear error."""
+    with pytest.raises(EstimationError, match=r"no complete observations left.*'missing p0': %d" % len(panel)):
+        fit_panel(panel.assign(p0=np.nan), "p0", "coverage_rate")
+    with pytest.raises(EstimationError, match=r"no complete observations left.*'missing pop'"):
+        fit_panel(panel.assign(pop=np.nan), "p0", "coverage_rate", weights="pop")
+    one_year = panel[panel["year"] == panel["year"].min()]
+    with pytest.raises(EstimationError, match=r"no complete observations left.*fd: complete row without"):
+        fit_panel(one_year, "p0", "coverage_rate", model="fd")
+
+
+def test_error_degenerate_inference_instead_of_nan(panel):
+    """No NaN or zero standard errors returned silently."""
+    with pytest.raises(EstimationError, match="'p0' has no variation after absorbing the fixed effects"):
+        fit_panel(panel.assign(p0=5.0), "p0", "coverage_rate")
+    with pytest.raises(EstimationError, match="'p0' has no variation"):
+        fit_panel(panel.assign(p0=5.0), "p0", "coverage_rate", fe=[])
+    with pytest.raises(EstimationError, match="fitted exactly"):
+        fit_panel(panel.assign(p0=2 * panel["coverage_rate"] + 1), "p0", "coverage_rate", fe=[], vcov="iid", cluster=None)
+    # two provinces with province + year effects: both cluster scores are exactly zero
+    rng = np.random.default_rng(5)
+    two = pd.DataFrame({"province_code": np.repeat(["11", "12"], 4), "year": np.tile([2022, 2023, 2024, 2025], 2)})
+    two["coverage_rate"] = rng.normal(size=8)
+    two["p0"] = rng.normal(size=8)
+    for vcov in ("CRV1", "CR2"):
+        with pytest.raises(EstimationError, match="cluster-robust standard error of 'coverage_rate' is zero with 2 clusters"):
+            fit_panel(two, "p0", "coverage_rate", vcov=vcov)
+    res = fit_panel(two, "p0", "coverage_rate", vcov="iid", cluster=None)  # iid is still defined
+    assert np.isfinite(res.bse["coverage_rate"]) and res.bse["coverage_rate"] > 0
+
+
 def test_to_dict_is_json_and_tidy(panel):
     import json
 

@@ -124,3 +124,18 @@ def test_errors():
         randomization_inference(pd.concat([df, df.iloc[:1]]), "p0", "cov", fit=_twfe_coef)
     with pytest.raises(EstimationError, match="statistic"):
         randomization_inference(df, "p0", "cov", statistic="beta")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_duplicate_index_labels_and_non_numeric_paths(fast):
+    """Rows are matched by position when the index has repeated labels (e.g. after a concat)."""
+    df = _panel(8, 4, seed=7, beta=0.5)
+    ref = randomization_inference(df, "p0", "cov", n_perm=99, seed=3, controls=["z"], fast=fast)
+    dup = df.set_index(np.repeat([0, 1], len(df) // 2))
+    res = randomization_inference(dup, "p0", "cov", n_perm=99, seed=3, controls=["z"], fast=fast)
+    assert res.observed == ref.observed and res.pvalue == ref.pvalue
+    np.testing.assert_array_equal(res.distribution, ref.distribution)
+    bad = df.astype({"cov": object})
+    bad.loc[3, "cov"] = "n/a"
+    with pytest.raises(EstimationError, match=r"column 'cov' must be numeric but has value 'n/a' in row 3"):
+        randomization_inference(bad, "p0", "cov", n_perm=9, fit=_twfe_coef)

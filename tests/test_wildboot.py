@@ -231,6 +231,36 @@ def test_ci_inversion(impose_null, pvalue_type):
     assert 0.5 < (hi - lo) / (2 * 1.645 * res.se) < 2.0
 
 
+def test_ci_unbounded_when_enumeration_cannot_reject():
+    """G = 4, all 16 Rademacher sign vectors: v and -v give the same |t*| and v = +-1 reproduce the
+    sample, so p(r) >= 2/16 > 0.05 for every r and the 95 % set is the whole line. The tie must
+    survive the search far from the estimate (rounding in the quadratic form once broke it)."""
+    df = _panel(4, 5, seed=21, beta=0.3)
+    y, X, fe = _absorbed(df)
+    cl = df["unit"].to_numpy()
+    res = wild_cluster_bootstrap_arrays(y, X, cl, weight_type="rademacher", B=999, fe=fe, store_t_boot=True)
+    assert res.enumerated and res.B == 16
+    assert res.conf_int == (-np.inf, np.inf)
+    for r in (1e3, -1e6, 1e9):
+        far = wild_cluster_bootstrap_arrays(y, X, cl, weight_type="rademacher", B=999, fe=fe, r=r, ci=False,
+                                            store_t_boot=True)
+        assert far.pvalue >= 2 / 16
+        # the all-minus-ones (first) and all-ones (last) draws reproduce -t and +t exactly
+        assert far.t_boot[0] == -far.t_stat and far.t_boot[-1] == far.t_stat
+
+
+def test_degenerate_inputs_raise():
+    df = _panel(6, 4, seed=22)
+    y, X, fe = _absorbed(df)
+    cl = df["unit"].to_numpy()
+    with pytest.raises(EstimationError, match="standard error of column 0 is zero"):
+        wild_cluster_bootstrap_arrays(2.0 * X[:, 0] - X[:, 1], X, cl, B=99, fe=fe)  # perfect fit
+    models = pytest.importorskip("jamsostek_analysis.models")
+    res = models.fit_panel(df, "y", "x", unit="unit", time="year", cluster=None, vcov="iid")
+    with pytest.raises(EstimationError, match="needs a clustered fit"):
+        wild_cluster_bootstrap(res, "x", B=99)
+
+
 def test_pvalue_types_consistent():
     df = _panel(12, 4, seed=10, beta=0.2)
     y, X, fe = _absorbed(df)
