@@ -32,12 +32,15 @@ from jamsostek_analysis.errors import EstimationError, PanelError
 
 __all__ = [
     "COVERAGE",
+    "CR2_PVALUE_LABEL",
     "DEFAULT_CONTROLS",
     "MAIN_YEARS",
     "MODEL_LABELS",
     "OUTCOMES",
     "PAPUA_CODES",
     "POST_SPLIT_PAPUA",
+    "PU_BPU_PARAMS",
+    "ROBUSTNESS_PARAMS",
     "add_cr2",
     "add_lead",
     "coverage_jumps",
@@ -48,6 +51,7 @@ __all__ = [
     "leave_one_province_out",
     "main_estimate_record",
     "main_specifications",
+    "main_table",
     "observed_change",
     "people_effect",
     "people_table",
@@ -55,6 +59,7 @@ __all__ = [
     "population_weighted",
     "pu_vs_bpu",
     "randomization_check",
+    "resolve_main_estimate",
     "results_table",
     "robustness_table",
     "sample_years",
@@ -346,7 +351,6 @@ def people_effect(
         raise PanelError(
             f"people_effect: column {population!r} is missing in {year} for province(s) {', '.join(map(str, pop.index[pop.isna()]))}"
         )
-    pop = pop * persons_per_unit
     if isinstance(delta_x, pd.Series):
         dx = delta_x.astype(float)
         dx.index = dx.index.astype(str)
@@ -364,23 +368,26 @@ def people_effect(
         lo, hi = float(c.iloc[0]), float(c.iloc[1])
     else:
         lo, hi = float(ci[0]), float(ci[1])
-    total = float(pop.sum())
-    exposure = float((dx * pop).sum())  # sum_i dx_i * pop_i
-    people = [b * exposure / 100.0 for b in (beta, lo, hi)]
-    pps = [b * exposure / total for b in (lo, hi)]
+    from jamsostek_analysis.counterfactual import linear_people_change
+
+    # the arithmetic beta x delta_x x population / 100 lives in one place (counterfactual.py)
+    e, e_lo, e_hi = (
+        linear_people_change(b, dx.to_numpy(), pop.to_numpy(), population_multiplier=persons_per_unit)
+        for b in (beta, lo, hi)
+    )
     return {
         "beta": beta,
         "ci_low": lo,
         "ci_high": hi,
-        "delta_x": exposure / total,
+        "delta_x": e["delta_x"],
         "year": int(year),
-        "population": total,
-        "pp": beta * exposure / total,
-        "pp_low": min(pps),
-        "pp_high": max(pps),
-        "people": people[0],
-        "people_low": min(people[1], people[2]),
-        "people_high": max(people[1], people[2]),
+        "population": e["population"],
+        "pp": e["pp"],
+        "pp_low": min(e_lo["pp"], e_hi["pp"]),
+        "pp_high": max(e_lo["pp"], e_hi["pp"]),
+        "people": e["people"],
+        "people_low": min(e_lo["people"], e_hi["people"]),
+        "people_high": max(e_lo["people"], e_hi["people"]),
     }
 
 
@@ -688,9 +695,26 @@ def randomization_check(
     return randomization_inference(data, y, x, model=model, n_perm=n_perm, seed=seed, **kwargs)
 
 
+#: Coefficient reported for each spec of :func:`pu_vs_bpu` (the joint model reports the PU rate).
+PU_BPU_PARAMS = {
+    f"{a}_{m}": c
+    for m in ("twfe", "fd")
+    for a, c in (("pu", "coverage_pu_rate"), ("bpu", "coverage_bpu_rate"), ("pu+bpu", "coverage_pu_rate"))
+}
+#: Coefficient reported for each spec of the robustness checks whose regressor is not ``coverage_rate``
+#: (:func:`pu_vs_bpu`, :func:`formal_share_long_panel`, :func:`placebo_leads` with one lead).
+ROBUSTNESS_PARAMS = {
+    **PU_BPU_PARAMS,
+    "formal_twfe": "formal_share",
+    "formal_fd": "formal_share",
+    "with_current": "coverage_rate_lead1",
+    "lead_only": "coverage_rate_lead1",
+}
+
+
 def robustness_table(
     blocks: Mapping[str, Mapping[str, Any]],
-    param: str | Mapping[str, str] = COVERAGE,
+    param: str | Mapping[str, str] = ROBUSTNESS_PARAMS,
     *,
     B: int = 0,
     seed: int = 20240301,
@@ -699,7 +723,9 @@ def robustness_table(
     """Stack several ``{spec: PanelResult}`` dicts into one tidy table with a ``check`` column.
 
     ``param`` may be a dict ``{spec: coefficient}`` for specs whose coefficient is not
-    ``'coverage_rate'`` (a spec absent from the dict uses ``'coverage_rate'``). With ``B > 0`` every row
+    ``'coverage_rate'`` (a spec absent from the dict uses ``'coverage_rate'``); the default
+    :data:`ROBUSTNESS_PARAMS` covers the specs of :func:`pu_vs_bpu`,
+    :func:`formal_share_long_panel` and :func:`placebo_leads`. With ``B > 0`` every row
     also gets the wild cluster restricted bootstrap columns of :func:`with_bootstrap` (block ``i`` uses
     seeds ``seed + 100 * i + j``).
     """
@@ -720,12 +746,18 @@ def robustness_table(
 # --------------------------------------------------------------------------------------------
 
 
+#: Row label of the CR2 p-value in the tables (the t reference uses the Bell-McCaffrey df).
+CR2_PVALUE_LABEL = "CR2 p-value (Bell-McCaffrey df)"
+
+
 def add_cr2(table: pd.DataFrame, results_cr2: Mapping[str, Any], param: str | Mapping[str, str] = COVERAGE) -> pd.DataFrame:
-    """Add CR2 (Bell-McCaffrey) columns ``cr2_se``, ``cr2_ci_low``, ``cr2_ci_high``, ``cr2_pvalue``.
+    """Add CR2 (Bell-McCaffrey) columns ``cr2_se``, ``cr2_ci_low``, ``cr2_ci_high``, ``cr2_pvalue``, ``cr2_df``.
 
     ``results_cr2`` are the same specifications fitted with ``vcov='CR2'`` (e.g.
     ``main_specifications(panel, vcov='CR2')``); rows are matched on ``spec``. The point estimates must
-    agree (EstimationError otherwise), because only the variance differs.
+    agree (EstimationError otherwise), because only the variance differs. ``cr2_df`` is the t df behind
+    ``cr2_pvalue`` and the CR2 interval: the Bell-McCaffrey Satterthwaite df of the coefficient with
+    ``fit_panel``'s default ``cr2_df='bm'`` (``G - 1`` if the results were fitted with ``cr2_df='G-1'``).
     """
     cr2 = results_table(results_cr2, param).set_index("spec")
     missing = sorted(set(table["spec"]) - set(cr2.index))
@@ -738,7 +770,109 @@ def add_cr2(table: pd.DataFrame, results_cr2: Mapping[str, Any], param: str | Ma
         raise EstimationError("add_cr2: CR2 results have different point estimates; fit the same specifications")
     for c in ("se", "ci_low", "ci_high", "pvalue"):
         out[f"cr2_{c}"] = m[c].to_numpy()
+    out["cr2_df"] = [
+        float(results_cr2[s].df_for(param[s] if isinstance(param, Mapping) else param)) for s in out["spec"]
+    ]
     return out
+
+
+def main_table(
+    table: pd.DataFrame,
+    results: Mapping[str, Any],
+    *,
+    param: str = COVERAGE,
+    label: str = "Coverage (per 100 employed)",
+    years: tuple[int, int] = MAIN_YEARS,
+    B: int | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """The main regression table (``tab01_main_estimates``): one column per outcome and model.
+
+    Coefficient over its CRV1 standard error (stars from the CRV1 p-values), then the rows
+    :data:`CR2_PVALUE_LABEL` (if ``table`` has ``cr2_pvalue``, see :func:`add_cr2`), wild bootstrap
+    p-value and 95 % interval (if ``table`` has ``boot_pvalue``, see :func:`with_bootstrap`), and the
+    number of observations and clusters.
+
+    Parameters
+    ----------
+    table
+        :func:`with_bootstrap` output (optionally with :func:`add_cr2` columns): ``spec``, ``outcome``,
+        ``model`` and the inference columns.
+    results
+        ``{spec: PanelResult}`` (CRV1) behind ``table``.
+    param, label
+        Coefficient shown and its row label.
+    years, B, seed
+        Sample years and bootstrap settings, written into ``.attrs['notes']``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`jamsostek_analysis.tables.regression_table` output; column titles ``'P0 TWFE'``,
+        ``'P1 FD'``, ... in the order of ``table``.
+    """
+    from jamsostek_analysis.tables import regression_table
+
+    short = {"twfe": "TWFE", "fd": "FD", "ld": "LD"}
+    missing = sorted(set(table["spec"]) - set(results))
+    if missing:
+        raise EstimationError(f"main_table: no result for spec(s) {', '.join(missing)}")
+    titles = [f"{str(r.outcome).upper()} {short.get(str(r.model), str(r.model))}" for r in table.itertuples()]
+    cols = {t: results[r.spec] for t, r in zip(titles, table.itertuples())}
+    rows = dict(zip(titles, table.itertuples()))
+    extra: dict[str, dict[str, Any]] = {}
+    if "cr2_pvalue" in table.columns:
+        extra[CR2_PVALUE_LABEL] = {c: r.cr2_pvalue for c, r in rows.items()}
+    if "boot_pvalue" in table.columns:
+        extra["Wild bootstrap p-value"] = {c: r.boot_pvalue for c, r in rows.items()}
+        extra["Wild bootstrap 95% CI"] = {c: f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]" for c, r in rows.items()}
+    tab = regression_table(cols, params=[param], labels={param: label}, extra_rows=extra, stats=("nobs", "n_clusters"))
+    notes = (
+        f" Outcomes: P0 in % of population, P1 and P2 index points (BPS, March). Coverage: active BPJS-TK PU + BPU "
+        f"participants per 100 employed. {table['nobs'].min()}-{table['nobs'].max()} observations, "
+        f"{int(table['n_clusters'].max())} provinces (34-province geography), {years[0]}-{years[1]}. TWFE: province and "
+        f"year fixed effects; FD: first differences with year effects; LD: {years[0]}-{years[1]} long difference."
+    )
+    if "cr2_pvalue" in table.columns:
+        notes += (
+            " CR2: Bell-McCaffrey bias-reduced variance, t with the Bell-McCaffrey/Imbens-Kolesar Satterthwaite df "
+            f"({table['cr2_df'].min():.1f}-{table['cr2_df'].max():.1f} here)." if "cr2_df" in table.columns else ""
+        )
+    if "boot_pvalue" in table.columns:
+        notes += " Wild cluster restricted bootstrap, Webb weights" + (f", B = {B}" if B else "") + (
+            f", seed {seed}" if seed is not None else "") + "."
+    tab.attrs["notes"] = tab.attrs["notes"] + notes + " Conditional associations, not causal effects."
+    return tab
+
+
+def resolve_main_estimate(
+    panel: pd.DataFrame,
+    saved: Mapping[str, Any] | None,
+    *,
+    spec: str = "p0_twfe",
+    B: int = 9999,
+    seed: int = 20240301,
+    years: tuple[int, int] = MAIN_YEARS,
+) -> tuple[dict[str, Any], str]:
+    """The main-estimate row handed from notebook 03, checked against the current panel.
+
+    ``saved`` is the record written by notebook 03 (:func:`main_estimate_record`, e.g. from
+    :func:`jamsostek_analysis.reproduce.load_main_estimate`) or ``None``. If it is absent, is for another
+    spec, or its estimate differs from the estimate on ``panel`` (relative 1e-9: a stale build folder), the
+    row is recomputed with :func:`main_specifications` and :func:`with_bootstrap` (``B``, ``seed`` as in
+    notebook 03). Returns ``(row, message)``, the message saying which happened.
+    """
+    y, model = _spec_parts(spec)
+    res = main_specifications(panel, outcomes=(y,), models=(model,), years=years)
+    current = float(res[spec].params[COVERAGE])
+    main = dict(saved["main"]) if saved is not None and "main" in saved else None
+    if main is not None and main.get("spec") == spec and abs(main["estimate"] - current) <= 1e-9 * max(1.0, abs(current)):
+        return main, f"main estimate read from the build folder (written by notebook 03); it equals the {spec} estimate on the current panel"
+    why = "not found" if main is None else (
+        f"is for {main.get('spec')!r}" if main.get("spec") != spec
+        else f"holds {main['estimate']:.6f}, the current panel gives {current:.6f} (stale)")
+    row = with_bootstrap(res, COVERAGE, B=B, seed=seed).iloc[0].to_dict()
+    return row, f"saved main estimate {why}: recomputed here ({spec}, wild bootstrap B = {B}, seed {seed}, as in notebook 03)"
 
 
 def _fmt(v: float, digits: int = 3) -> str:

@@ -34,7 +34,9 @@ reported, with the flags ``below_zero`` (point prediction < 0) and ``interval_be
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +50,10 @@ __all__ = [
     "Effect",
     "coverage_scenarios",
     "counterfactual_poverty",
+    "interpretation_lines",
+    "linear_people_change",
+    "national_counterfactuals",
+    "scenario_table",
 ]
 
 BASIS = "model-based counterfactual under the linear-effect assumption (not an observed value)"
@@ -128,7 +134,8 @@ class Effect:
         """From a :class:`jamsostek_analysis.models.PanelResult` and a coefficient name."""
         if param not in result.params.index:
             raise EstimationError(f"Effect: no coefficient {param!r} in the result; coefficients are {list(result.params.index)}")
-        eff = cls.from_se(result.params[param], result.bse[param], result.df_t, alpha=alpha)
+        df = result.df_for(param) if hasattr(result, "df_for") else result.df_t
+        eff = cls.from_se(result.params[param], result.bse[param], df, alpha=alpha)
         return cls(eff.beta, eff.ci_low, eff.ci_high, alpha, eff.se, eff.df,
                    f"{result.model} {result.vcov_type}, {eff.source}")
 
@@ -328,6 +335,50 @@ def _as_effect(beta, se, df, ci, param, alpha) -> Effect:
     return Effect.from_se(beta, se, df, alpha=alpha)
 
 
+def linear_people_change(
+    beta: float, delta_x, population, *, population_multiplier: float = 1000.0
+) -> dict[str, float]:
+    """Change in the number of people below the line implied by a linear effect (no bounds).
+
+    ``people = sum_i beta * delta_x_i * population_i * population_multiplier / 100``: the outcome
+    (a percentage of ``population``, e.g. P0) changes by ``beta * delta_x_i`` percentage points
+    in province ``i``. The single place where this arithmetic lives (used by
+    :func:`counterfactual_poverty` and :func:`jamsostek_analysis.analysis.people_effect`).
+
+    Parameters
+    ----------
+    beta
+        Effect per unit of ``x`` (percentage points of the outcome per point of coverage).
+    delta_x, population
+        Arrays of equal length: change of ``x`` and population (in units of
+        ``population_multiplier`` persons) per province. Must be finite.
+    population_multiplier
+        Persons per unit of ``population`` (1000: thousand persons).
+
+    Returns
+    -------
+    dict
+        ``population`` (persons), ``delta_x`` (population-weighted mean change), ``pp``
+        (population-weighted change of the outcome, percentage points) and ``people``.
+    """
+    dx = np.asarray(delta_x, dtype=float).ravel()
+    pop = np.asarray(population, dtype=float).ravel() * float(population_multiplier)
+    if dx.shape != pop.shape:
+        raise EstimationError(f"linear_people_change: delta_x has {dx.size} values, population {pop.size}")
+    if not (np.isfinite(dx).all() and np.isfinite(pop).all()):
+        raise EstimationError("linear_people_change: delta_x and population must be finite")
+    total = float(pop.sum())
+    if total <= 0:
+        raise EstimationError(f"linear_people_change: total population must be positive, got {total}")
+    exposure = float((dx * pop).sum())  # sum_i dx_i * persons_i
+    return {
+        "population": total,
+        "delta_x": exposure / total,
+        "pp": float(beta) * exposure / total,
+        "people": float(beta) * exposure / 100.0,
+    }
+
+
 def _range_clipped_weighted(p0, dx, w, b_lo, b_hi) -> tuple[float, float]:
     """Exact min and max over beta in [b_lo, b_hi] of sum_i w_i max(0, p0_i + beta dx_i) / sum w."""
     cand = [b_lo, b_hi]
@@ -497,10 +548,11 @@ def counterfactual_poverty(
         raise EstimationError("counterfactual_poverty: no province has p0, population and a coverage change")
     w, p0m, dxm = pop[m], p0[m], dx[m]
     W = w.sum()
-    wdx = float(np.sum(w * dxm) / W)
+    lin = [linear_people_change(v, dxm, w, population_multiplier=population_multiplier) for v in (b, bl, bh)]
+    wdx = lin[0]["delta_x"]
     base = float(np.sum(w * p0m) / W)
-    nd = b * wdx
-    nd_lo, nd_hi = min(bl * wdx, bh * wdx), max(bl * wdx, bh * wdx)
+    nd = lin[0]["pp"]
+    nd_lo, nd_hi = min(lin[1]["pp"], lin[2]["pp"]), max(lin[1]["pp"], lin[2]["pp"])
     nclip = float(np.sum(w * np.maximum(0.0, p0m + b * dxm)) / W)
     nclip_lo, nclip_hi = _range_clipped_weighted(p0m, dxm, w, bl, bh)
     npersons = W * population_multiplier / 100.0
@@ -531,9 +583,9 @@ def counterfactual_poverty(
         "below_zero": base + nd < 0,
         "interval_below_zero": base + nd_lo < 0,
         "population": W,
-        "delta_poor": nd * npersons,
-        "delta_poor_low": nd_lo * npersons,
-        "delta_poor_high": nd_hi * npersons,
+        "delta_poor": lin[0]["people"],
+        "delta_poor_low": min(lin[1]["people"], lin[2]["people"]),
+        "delta_poor_high": max(lin[1]["people"], lin[2]["people"]),
         "delta_poor_clipped": (nclip - base) * npersons,
         "delta_poor_clipped_low": (nclip_lo - base) * npersons,
         "delta_poor_clipped_high": (nclip_hi - base) * npersons,
@@ -558,3 +610,148 @@ def counterfactual_poverty(
         people_unit="persons",
     )
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# scenario tables and reading (used by notebook 06)
+# --------------------------------------------------------------------------------------------
+
+
+def national_counterfactuals(
+    panel_year: pd.DataFrame,
+    effect: Effect,
+    *,
+    scenarios: Sequence[str] = tuple(SCENARIOS),
+    population: str = "poverty_population",
+    scenario_kwargs: dict | None = None,
+) -> pd.DataFrame:
+    """National rows of :func:`counterfactual_poverty` for several scenarios, one row each.
+
+    Adds ``provinces_out_of_support`` (number of provinces whose scenario coverage lies outside
+    the observed support) and ``description`` (text of the scenario). ``attrs`` carry the effect
+    (``beta``, ``ci``, ``effect_source``) and ``counterfactual=True``.
+    """
+    rows = []
+    for sc in scenarios:
+        cf = counterfactual_poverty(panel_year, effect, scenario=sc, population=population,
+                                    scenario_kwargs=scenario_kwargs)
+        nat = cf[cf["level"] == "national"].copy()
+        nat["provinces_out_of_support"] = int(cf.loc[cf["level"] == "province", "out_of_support"].sum())
+        nat["description"] = cf.attrs["description"]
+        rows.append(nat)
+    out = pd.concat(rows, ignore_index=True)
+    out.attrs.update(counterfactual=True, basis=BASIS, beta=effect.beta, ci=(effect.ci_low, effect.ci_high),
+                     effect_source=effect.source)
+    return out
+
+
+def scenario_table(national: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The scenario table (``tab06_counterfactuals``) from :func:`national_counterfactuals` rows.
+
+    Columns: ``scenario``, ``mean_delta_coverage``, ``provinces_out_of_support``,
+    ``delta_p0_pp`` (+ ``_low``/``_high``), ``delta_poor_thousand``, ``delta_poor_low``,
+    ``delta_poor_high`` (thousand persons, predictions bounded at 0 %), and with ``reference``
+    (the same scenarios under a second interval, e.g. CRV1) ``delta_poor_crv1_low`` /
+    ``delta_poor_crv1_high``; ``reading``: ``'FAR EXTRAPOLATION'`` (universal),
+    ``'partly outside observed coverage'`` or ``'within observed coverage'``.
+    """
+    tab = pd.DataFrame({
+        "scenario": national["scenario"].to_numpy(),
+        "mean_delta_coverage": national["delta_x"].to_numpy(),
+        "provinces_out_of_support": national["provinces_out_of_support"].to_numpy(),
+        "delta_p0_pp": national["delta_p0"].to_numpy(),
+        "delta_p0_low": national["delta_p0_low"].to_numpy(),
+        "delta_p0_high": national["delta_p0_high"].to_numpy(),
+        "delta_poor_thousand": national["delta_poor_clipped"].to_numpy() / 1e3,
+        "delta_poor_low": national["delta_poor_clipped_low"].to_numpy() / 1e3,
+        "delta_poor_high": national["delta_poor_clipped_high"].to_numpy() / 1e3,
+    })
+    if reference is not None:
+        ref = reference.set_index("scenario").reindex(tab["scenario"])
+        if ref["delta_poor_clipped_low"].isna().any():
+            raise EstimationError("scenario_table: reference lacks some scenarios of the main table")
+        tab["delta_poor_crv1_low"] = ref["delta_poor_clipped_low"].to_numpy() / 1e3
+        tab["delta_poor_crv1_high"] = ref["delta_poor_clipped_high"].to_numpy() / 1e3
+    tab["reading"] = np.where(tab["scenario"] == "universal", "FAR EXTRAPOLATION",
+                              np.where(tab["provinces_out_of_support"] > 0, "partly outside observed coverage",
+                                       "within observed coverage"))
+    return tab
+
+
+def interpretation_lines(
+    main: Mapping[str, Any],
+    effect: Effect,
+    table: pd.DataFrame,
+    national: pd.DataFrame,
+    mde_crv1: pd.DataFrame,
+    *,
+    latest_extreme: Mapping[str, Any],
+    mde_cr2: pd.DataFrame | None = None,
+    bootstrap: bool = True,
+    scale_scenario: str = "best_quartile",
+) -> list[str]:
+    """The numbered "What this means" sentences of notebook 06, every number from the inputs.
+
+    Parameters
+    ----------
+    main
+        Row of the main estimate (``estimate``, ``pvalue`` and, with ``bootstrap``,
+        ``boot_pvalue``).
+    effect
+        The effect whose interval the scenarios used.
+    table
+        :func:`scenario_table` output.
+    national
+        :func:`national_counterfactuals` output (``delta_x`` and ``population`` of
+        ``scale_scenario`` are used for the scale comparisons).
+    mde_crv1, mde_cr2
+        Rows of the MDE table (:func:`jamsostek_analysis.power.mde_table`) for P0 with CRV1 and
+        CR2 inference, indexed by ``rho_variant`` (``size_simulated``, ``mde_analytic``).
+    latest_extreme
+        :func:`jamsostek_analysis.extreme.national_extreme_latest` (``rate``, ``persons``,
+        ``period``, ``year``).
+    """
+    bq = national.set_index("scenario").loc[scale_scenario]
+    which = "wild bootstrap" if bootstrap else "CRV1"
+    p = main["boot_pvalue"] if bootstrap else main["pvalue"]
+    zero = effect.ci_low < 0 < effect.ci_high
+    lines = [
+        f"1. The main estimate is {main['estimate']:+.4f} pp of P0 per point of coverage with 95% interval "
+        f"[{effect.ci_low:+.4f}, {effect.ci_high:+.4f}] ({which}; p = {p:.2f}). "
+        + ("It is not distinguishable from zero." if zero else "Its interval excludes zero.")
+    ]
+    all_zero = bool((table["delta_poor_low"] < 0).all() and (table["delta_poor_high"] > 0).all())
+    lines.append(
+        "2. Consequently each scenario's predicted change in the number of poor people has an interval that "
+        + ("contains zero in every scenario: " if all_zero else "is: ")
+        + "; ".join(f"{r.scenario} [{r.delta_poor_low:+,.0f}, {r.delta_poor_high:+,.0f}] thousand" for r in table.itertuples())
+        + ". The data do not tell whether such coverage growth would lower or raise poverty; the universal scenario "
+        "also extrapolates far beyond any observed coverage."
+    )
+    size = f"{mde_crv1['size_simulated'].min():.0%}-{mde_crv1['size_simulated'].max():.0%}"
+    cr2 = ""
+    if mde_cr2 is not None and len(mde_cr2):
+        hi = float(mde_cr2["size_simulated"].max())
+        cr2 = (f"; the CR2 test with Bell-McCaffrey df rejects in {mde_cr2['size_simulated'].min():.0%}-{hi:.0%}, "
+               + ("at or below the nominal level" if hi <= 0.05 else "also above the nominal level"))
+    lines.append(f"3. The simulated CRV1 test rejects a true zero in {size} of draws instead of 5%{cr2}. The analytic "
+                 "MDE (exact sampling SD, CRV1 df) is quoted:")
+    for name, r in mde_crv1.iterrows():
+        lines.append(
+            f"   ({name}) the design detects, with 80% power, an effect of {r['mde_analytic']:.4f} pp per point; for the "
+            f"best-quartile scenario (mean +{bq['delta_x']:.1f} points) that is a change of "
+            f"{r['mde_analytic'] * bq['delta_x']:.2f} pp of P0, about "
+            f"{r['mde_analytic'] * bq['delta_x'] / 100 * bq['population']:,.0f} thousand people."
+        )
+    need = latest_extreme["rate"] / bq["delta_x"]
+    persons = latest_extreme.get("persons", float("nan"))
+    lines.append(
+        f"4. For scale: extreme poverty was {latest_extreme['rate']:.2f} % in {latest_extreme['period']} "
+        f"{latest_extreme['year']} (BPS US$2.15 series"
+        + (f", {persons / 1e6:.2f} million people" if np.isfinite(persons) else "")
+        + f"). For the best-quartile scenario to lower P0 by that much (as if every extremely poor person left poverty), "
+        f"coverage would need an effect of about {-need:.3f} pp per point; the analytic MDE range above is "
+        f"{mde_crv1['mde_analytic'].min():.3f}-{mde_crv1['mde_analytic'].max():.3f}, and the estimate's interval "
+        + (f"excludes {-need:.3f}" if effect.ci_low > -need else f"includes {-need:.3f}") + "."
+    )
+    return lines

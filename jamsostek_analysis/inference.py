@@ -47,9 +47,11 @@ Let ``N`` be the number of observations, ``k`` the number of slope coefficients 
   fixed-effect factors, which is cheap for province panels (a few hundred rows); when ``I -
   H_gg`` is singular (e.g. province effects nested in province clusters make ``1_g`` an exact
   null vector) the Moore-Penrose inverse square root is used, as in R's clubSandwich.
-  No further multiplicative small-sample factor is applied. Default df: ``G - 1``;
-  :func:`cr2_satterthwaite_df` gives the Bell-McCaffrey / Imbens-Kolesar (2016) Satterthwaite
-  df for one coefficient.
+  No further multiplicative small-sample factor is applied. Reference distribution: t with the
+  Bell-McCaffrey / Imbens-Kolesar (2016) Satterthwaite df of the coefficient tested
+  (:func:`cr2_satterthwaite_df`; ``fit_panel(..., vcov="CR2")`` default ``cr2_df="bm"``), or
+  ``G - 1`` on request (``cr2_df="G-1"``). The BM df depends on the design only (not on ``y``)
+  and falls far below ``G - 1`` when the regressor's variation is concentrated in a few clusters.
 """
 
 from __future__ import annotations
@@ -281,7 +283,7 @@ def vcov_cr2(
     numpy.ndarray
         ``(k, k)`` covariance ``B (sum_g X_g' A_g u_g u_g' A_g X_g) B`` with
         ``A_g = (I - H_gg)^(+1/2)`` (Moore-Penrose inverse square root). No further
-        small-sample factor. Use ``G - 1`` df or :func:`cr2_satterthwaite_df`.
+        small-sample factor. Pair with the df of :func:`cr2_satterthwaite_df` (or ``G - 1``).
     """
     X, u, B, U, groups, adj = _cr2_pieces(X, resid, cluster, fe, weights)
     k = X.shape[1]

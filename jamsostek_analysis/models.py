@@ -27,7 +27,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ __all__ = [
 
 MODELS = ("twfe", "fd", "ld")
 VCOV_TYPES = ("CRV1", "CR2", "iid", "hetero")
+#: Reference t distributions of the CR2 test: ``"bm"`` Bell-McCaffrey / Imbens-Kolesar
+#: Satterthwaite df per coefficient (default), ``"G-1"`` the CRV1 convention.
+CR2_DF = ("bm", "G-1")
 
 
 class _UnitDefault:
@@ -129,7 +132,10 @@ class PanelResult:
 
     ``params``, ``bse``, ``tvalues``, ``pvalues`` are :class:`pandas.Series` indexed by the
     coefficient names; ``vcov`` a DataFrame. ``df_t`` are the t degrees of freedom (``G - 1``
-    for cluster-robust, ``N - k - A`` otherwise); ``df_resid = N - k - A``. ``sample`` holds
+    for CRV1 and for CR2 with ``cr2_df="G-1"``, ``N - k - A`` for iid/HC1; for CR2 with the
+    default ``cr2_df="bm"`` the Bell-McCaffrey df of the *first* regressor). ``df_params`` gives
+    the df used for each coefficient (they differ across coefficients only for CR2 with
+    ``cr2_df="bm"``; use :meth:`df_for`); ``df_resid = N - k - A``. ``sample`` holds
     the index labels of the estimation rows (for first differences: the later row of each
     pair; for long differences: the end row). ``data`` is the estimation sample (differenced
     for ``fd``/``ld``), indexed like ``sample``. ``n_dropped`` counts input rows not used at all
@@ -168,10 +174,27 @@ class PanelResult:
     leads: int = 0
     r2_within: float = float("nan")
     extra: dict[str, Any] = field(default_factory=dict)
+    df_params: pd.Series | None = None
+
+    def df_for(self, name: str) -> float:
+        """t degrees of freedom used for coefficient ``name`` (p-value and interval)."""
+        if name not in self.params.index:
+            raise EstimationError(f"no coefficient named {name!r}; coefficients are {list(self.params.index)}")
+        if self.df_params is None:
+            return float(self.df_t)
+        return float(self.df_params[name])
+
+    def _df_vector(self) -> np.ndarray:
+        if self.df_params is None:
+            return np.full(len(self.params), float(self.df_t))
+        return self.df_params.reindex(self.params.index).to_numpy(dtype=float)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """``1 - alpha`` confidence intervals from the t(``df_t``) distribution."""
-        q = stats.t.ppf(1 - alpha / 2, self.df_t) if np.isfinite(self.df_t) else stats.norm.ppf(1 - alpha / 2)
+        """``1 - alpha`` confidence intervals from the t distribution with each coefficient's df
+        (:meth:`df_for`; normal when the df is infinite)."""
+        dfs = self._df_vector()
+        q = np.where(np.isfinite(dfs), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(dfs), dfs, 1.0)),
+                     stats.norm.ppf(1 - alpha / 2))
         return pd.DataFrame(
             {"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse},
             index=self.params.index,
@@ -216,7 +239,8 @@ class PanelResult:
             f"Weights: {self.weights or 'none'}",
             f"Observations: {self.nobs}"
             + (f"   clusters ({self.cluster}): {self.n_clusters}" if self.cluster else "")
-            + f"   residual df: {self.df_resid}   t df: {self.df_t:g}",
+            + f"   residual df: {self.df_resid}   t df: "
+            + (f"{self.df_t:g}" if self.df_params is None else "per coefficient (Bell-McCaffrey, below)"),
             self._drop_text(),
         ]
         if np.isfinite(self.r2_within):
@@ -234,7 +258,8 @@ class PanelResult:
         lines += ["", f"Variance: {self.vcov_type}. {self.small_sample}"]
         if "cr2_df_satterthwaite" in self.extra:
             dfs = ", ".join(f"{k}: {v:.2f}" for k, v in self.extra["cr2_df_satterthwaite"].items())
-            lines.append(f"Bell-McCaffrey Satterthwaite df (not used above): {dfs}")
+            used = "used above" if self.df_params is not None else f"not used above: t with {self.df_t:g} df"
+            lines.append(f"Bell-McCaffrey Satterthwaite df ({used}): {dfs}")
         return "\n".join(lines)
 
     def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
@@ -251,6 +276,7 @@ class PanelResult:
                 "p_value": f(self.pvalues[name]),
                 "ci_low": f(ci.loc[name, "ci_low"]),
                 "ci_high": f(ci.loc[name, "ci_high"]),
+                "df": f(self.df_for(name)),
             }
             for name in self.params.index
         }
@@ -282,6 +308,7 @@ class PanelResult:
         }
         if "cr2_df_satterthwaite" in self.extra:
             out["cr2_df_satterthwaite"] = {k: f(v) for k, v in self.extra["cr2_df_satterthwaite"].items()}
+            out["cr2_df"] = self.extra.get("cr2_df")
         return out
 
 
@@ -485,6 +512,7 @@ def fit_panel(
     lags: int = 0,
     leads: int = 0,
     ld_span: tuple[int, int] | None = None,
+    cr2_df: Literal["bm", "G-1"] = "bm",
 ) -> PanelResult:
     """Least-squares panel regression with absorbed fixed effects and few-cluster inference.
 
@@ -524,6 +552,13 @@ def fit_panel(
         built within unit over consecutive periods and named ``<x>_lag<k>`` / ``<x>_lead<k>``.
     ld_span
         ``(start, end)`` periods of the long difference (``model="ld"`` only).
+    cr2_df
+        Reference distribution of the CR2 t-tests and intervals (``vcov="CR2"`` only):
+        ``"bm"`` (default) t with the Bell-McCaffrey / Imbens-Kolesar (2016) Satterthwaite df
+        of each coefficient (:func:`jamsostek_analysis.inference.cr2_satterthwaite_df`), the
+        recommended pairing for CR2 (Imbens and Kolesar 2016; Pustejovsky and Tipton 2018);
+        ``"G-1"`` t with ``G - 1`` df as for CRV1. With coverage variation concentrated in a few
+        provinces the BM df can be far below ``G - 1``.
 
     Returns
     -------
@@ -556,6 +591,8 @@ def fit_panel(
         vcov = "CRV1" if cluster is not None else "iid"
     if vcov not in VCOV_TYPES:
         raise EstimationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    if cr2_df not in CR2_DF:
+        raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
     if vcov in ("CRV1", "CR2") and cluster is None:
         raise EstimationError(f"vcov={vcov!r} needs a cluster column; use vcov='iid' or 'hetero' without clustering")
     if fe is None:
@@ -748,6 +785,7 @@ def fit_panel(
     yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
     _check_residuals(yc, resid, y, bool(fe_codes), float(np.linalg.norm(yraw * sw)))
     extra: dict[str, Any] = {}
+    df_params: pd.Series | None = None
     if vcov == "iid":
         V = inference.vcov_iid(Xt, resid, n_absorbed=A)
         df_t: float = df_resid
@@ -774,21 +812,36 @@ def fit_panel(
         )
     else:  # CR2
         V = inference.vcov_cr2(Xt, resid, ccodes, fe=fe_codes, weights=w)
-        df_t = G - 1
-        ssc_text = (
-            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
-            "matrix of the full model including the fixed-effect dummies; no further factor; t with G-1 = "
-            f"{G - 1} df."
-        )
-        extra["cr2_df_satterthwaite"] = {
+        bm = {
             nm: inference.cr2_satterthwaite_df(Xt, ccodes, contrast=j, fe=fe_codes, weights=w)
             for j, nm in enumerate(names)
         }
+        extra["cr2_df_satterthwaite"] = bm
+        extra["cr2_df"] = cr2_df
+        base = (
+            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
+            "matrix of the full model including the fixed-effect dummies; no further factor; "
+        )
+        if cr2_df == "bm":
+            df_params = pd.Series(bm, dtype=float).reindex(names)
+            df_t = float(df_params.iloc[0])
+            ssc_text = base + (
+                "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
+                + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
+                + f"; G-1 = {G - 1}), cr2_df='bm'."
+            )
+        else:
+            df_t = G - 1
+            ssc_text = base + f"t with G-1 = {G - 1} df (cr2_df='G-1')."
     se = np.sqrt(np.diag(V))
     if vcov in ("CRV1", "CR2"):
         _check_cluster_se(se, Xt, resid, df_resid, names, G)
     tv = beta / se
-    pv = inference.t_pvalues(tv, df_t)
+    if df_params is not None:
+        pv = np.array([inference.t_pvalues(t, d) for t, d in zip(tv, df_params.to_numpy())], dtype=float)
+        df_params.index = pd.Index(names, name="term")
+    else:
+        pv = inference.t_pvalues(tv, df_t)
     idx = pd.Index(names, name="term")
     tss = float(yc @ yc)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else float("nan")
@@ -851,6 +904,7 @@ def fit_panel(
         leads=int(leads),
         r2_within=r2,
         extra=extra,
+        df_params=df_params,
     )
 
 

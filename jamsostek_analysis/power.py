@@ -60,7 +60,10 @@ the two-way model clustered by unit, the fixest/pyfixest convention, ``K`` from
 :func:`jamsostek_analysis.models.ssc_absorbed_count`) and ``t(G - 1)`` critical values, exactly
 as :func:`jamsostek_analysis.models.fit_panel` (checked to 1e-8 in the tests). ``CR2``
 (Bell-McCaffrey) is available too: its adjustment matrices depend on the design only, so it is
-just as cheap. Singletons are dropped as in ``fit_panel``. The same draws serve every ``beta`` (common random numbers), so power curves
+just as cheap; its t-test uses, like ``fit_panel(..., vcov="CR2")``, the Bell-McCaffrey
+Satterthwaite df (:func:`jamsostek_analysis.inference.cr2_satterthwaite_df`), which depends
+only on ``x`` and the design and is therefore one constant for all draws (``cr2_df="G-1"``
+gives ``t(G - 1)`` instead). Singletons are dropped as in ``fit_panel``. The same draws serve every ``beta`` (common random numbers), so power curves
 are smooth in ``beta`` and the simulated MDE is a well-defined root.
 """
 
@@ -87,6 +90,10 @@ __all__ = [
     "power_curve",
     "minimum_detectable_effect",
     "analytic_se",
+    "RHO_VARIANTS",
+    "mde_table",
+    "power_curves",
+    "power_grid",
 ]
 
 SIMULATED_NOTE = "SIMULATED data (power analysis), not observed values"
@@ -636,8 +643,8 @@ class _Draws:
     """Simulated sampling distribution: ``b_hat - beta`` and CRV1 SE for each draw."""
 
     dev: np.ndarray  # (S,) b_hat - beta (independent of beta)
-    se: np.ndarray  # (S,) CRV1 standard errors (independent of beta)
-    df: int  # G - 1
+    se: np.ndarray  # (S,) CRV1 or CR2 standard errors (independent of beta)
+    df: float  # t df: G - 1 (CRV1; CR2 with cr2_df="G-1") or the Bell-McCaffrey df (CR2)
     se_analytic: float
     errors: np.ndarray | None = None  # (N, S) simulated errors if requested (for checks)
 
@@ -662,13 +669,16 @@ def simulate_draws(
     inference: str = "CRV1",
     chunk: int = 2000,
     keep_errors: bool = False,
+    cr2_df: str = "bm",
 ) -> _Draws:
     """Simulate ``n_sims`` error vectors and return ``b_hat - beta`` and their SEs (vectorised).
 
     ``inference``: ``'CRV1'`` (``G/(G-1) (N-1)/(N-K)`` factor) or ``'CR2'`` (Bell-McCaffrey,
     :func:`jamsostek_analysis.inference.vcov_cr2`; the adjustment matrices ``A_g`` depend on
-    the design only, so the CR2 score of cluster ``g`` is ``(A_g x_g)' u_g``), both with
-    ``t(G - 1)`` as in :func:`jamsostek_analysis.models.fit_panel`.
+    the design only, so the CR2 score of cluster ``g`` is ``(A_g x_g)' u_g``). The t df are
+    ``G - 1`` for CRV1 and, for CR2, the Bell-McCaffrey Satterthwaite df of the design
+    (``cr2_df="bm"``, default, a constant because ``x`` is fixed) or ``G - 1``
+    (``cr2_df="G-1"``), as in :func:`jamsostek_analysis.models.fit_panel`.
 
     The error matrix is absorbed with :func:`jamsostek_analysis.design.absorb` in chunks of
     ``chunk`` columns. ``beta`` does not enter: the statistic for any ``beta`` is
@@ -685,6 +695,7 @@ def simulate_draws(
     xt = absorb(params.x_values, fe)
     sxx = float(xt @ xt)
     G = st.n_units
+    df_t: float = float(G - 1)
     if inference == "CRV1":
         factor = crv1_factor(st.n, _k_ssc(st), G)
         z = xt
@@ -696,6 +707,12 @@ def simulate_draws(
         z = np.zeros(st.n)
         for idx, A in zip(groups, adj):
             z[idx] = A @ xt[idx]
+        if cr2_df == "bm":
+            from jamsostek_analysis.inference import cr2_satterthwaite_df
+
+            df_t = cr2_satterthwaite_df(xt.reshape(-1, 1), st.unit_codes, contrast=0, fe=fe)
+        elif cr2_df != "G-1":
+            raise EstimationError(f"cr2_df must be 'bm' or 'G-1', got {cr2_df!r}")
     # cluster-sum operator as a sparse (G x N) matrix
     Cg = sparse.csr_matrix((z, (st.unit_codes, np.arange(st.n))), shape=(G, st.n))
     devs, ses, errs = [], [], []
@@ -714,7 +731,7 @@ def simulate_draws(
             errs.append(E)
         done += m
     return _Draws(
-        np.concatenate(devs), np.concatenate(ses), G - 1, analytic_se(params), np.hstack(errs) if keep_errors else None
+        np.concatenate(devs), np.concatenate(ses), df_t, analytic_se(params), np.hstack(errs) if keep_errors else None
     )
 
 
@@ -734,8 +751,9 @@ def power_curve(
     alpha: float = 0.05,
     seed: int = 0,
     inference: str = "CRV1",
+    cr2_df: str = "bm",
 ) -> pd.DataFrame:
-    """Simulated power of the two-sided ``t(G-1)`` cluster-robust test of ``beta = 0`` at each beta.
+    """Simulated power of the two-sided cluster-robust t-test of ``beta = 0`` at each beta.
 
     Parameters
     ----------
@@ -750,7 +768,8 @@ def power_curve(
     seed
         Seed of the draws.
     inference
-        ``'CRV1'`` (default) or ``'CR2'``, each with ``t(G-1)`` critical values.
+        ``'CRV1'`` (default, ``t(G-1)`` critical values) or ``'CR2'`` (Bell-McCaffrey df by
+        default; ``cr2_df="G-1"`` for ``t(G-1)``), see :func:`simulate_draws`.
 
     Returns
     -------
@@ -761,7 +780,7 @@ def power_curve(
         the SD of the simulated estimates and the exact analytic SE.
     """
     _check_inference(inference)
-    draws = simulate_draws(params, n_sims=n_sims, seed=seed, inference=inference)
+    draws = simulate_draws(params, n_sims=n_sims, seed=seed, inference=inference, cr2_df=cr2_df)
     crit = stats.t.ppf(1.0 - alpha / 2.0, draws.df)
     b = np.atleast_1d(np.asarray(betas, dtype=float))
     rej = np.abs((b[:, None] + draws.dev[None, :]) / draws.se[None, :]) > crit
@@ -796,7 +815,7 @@ class MDEResult:
 
     power: float
     alpha: float
-    df: int
+    df: float
     n_sims: int
     seed: int
     se_analytic: float
@@ -863,14 +882,16 @@ def minimum_detectable_effect(
     seed: int = 0,
     n_boot: int = 400,
     inference: str = "CRV1",
+    cr2_df: str = "bm",
 ) -> MDEResult:
     """Analytic and simulated minimum detectable effect of ``x`` on ``y``.
 
-    * Analytic: ``MDE = (t_{1-alpha/2, G-1} + t_{power, G-1}) * SE``, with ``SE`` the exact
+    * Analytic: ``MDE = (t_{1-alpha/2, df} + t_{power, df}) * SE`` (``df`` that of the test:
+      ``G - 1``, or the Bell-McCaffrey df for CR2 with ``cr2_df="bm"``), with ``SE`` the exact
       sampling SD of ``b_hat`` under the DGP (:func:`analytic_se`) and, alternatively, the SD
       of the simulated ``b_hat`` (MC SE by the delta method, ``SE/sqrt(2(S-1))``).
     * Simulated: the smallest ``beta > 0`` whose simulated rejection rate of the ``inference``
-      (CRV1 or CR2) ``t(G-1)`` test reaches ``power``, over ``n_sims`` draws shared by all beta (common random
+      (CRV1 or CR2) t-test reaches ``power``, over ``n_sims`` draws shared by all beta (common random
       numbers; the statistic is ``(beta + dev_s)/se_s``, so the power curve is evaluated exactly
       at every jump). MC uncertainty: bootstrap over the draws (``n_boot`` resamples), SD and
       2.5/97.5 % percentiles.
@@ -883,7 +904,7 @@ def minimum_detectable_effect(
     _check_inference(inference)
     if not 0 < power < 1 or not 0 < alpha < 1:
         raise EstimationError(f"power and alpha must lie in (0, 1), got power={power}, alpha={alpha}")
-    draws = simulate_draws(params, n_sims=n_sims, seed=seed, inference=inference)
+    draws = simulate_draws(params, n_sims=n_sims, seed=seed, inference=inference, cr2_df=cr2_df)
     df = draws.df
     crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
     mult = crit + float(stats.t.ppf(power, df))
@@ -916,3 +937,94 @@ def minimum_detectable_effect(
         x=params.x,
         inference=inference,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# tables over outcomes and rho variants (notebook 06)
+# --------------------------------------------------------------------------------------------
+
+#: Fixed error autocorrelations shown next to the bias-corrected estimate (rho is not identified
+#: with four years; see :func:`estimate_design_parameters`).
+RHO_VARIANTS = {"rho = 0": 0.0, "rho = 0.5": 0.5}
+
+
+def mde_table(
+    panel: pd.DataFrame,
+    outcomes,
+    x: str,
+    *,
+    variants: dict[str, float] | None = None,
+    n_sims: int = 2000,
+    seed: int = 0,
+    cr2_outcomes=("p0",),
+    unit: str = "province_code",
+    time: str = "year",
+) -> tuple[pd.DataFrame, dict]:
+    """Minimum detectable effects for several outcomes and rho variants, CRV1 and (some outcomes) CR2.
+
+    For each outcome the design parameters are estimated once (:func:`estimate_design_parameters`);
+    the variants are the fixed values ``variants`` (default :data:`RHO_VARIANTS`, via
+    :meth:`DesignParameters.with_rho`) and the bias-corrected estimate, labelled
+    ``'rho corrected (<value>)'``. Every variant gets :func:`minimum_detectable_effect` with the
+    CRV1 test; outcomes in ``cr2_outcomes`` also with the CR2 test (Bell-McCaffrey df). Same
+    ``seed`` and ``n_sims`` everywhere.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        The table, one row per outcome x variant x inference, columns ``outcome`` (upper case),
+        ``rho_variant``, ``inference``, ``df``, ``rho``, ``sigma_e``, ``se_analytic``, ``mde_analytic``,
+        ``mde_simulated``, ``mde_simulated_mc_se``, ``size_simulated``, ``sd_x_within``,
+        ``mde_per_sd_x``, ``beta_hat``; and ``{(outcome, variant): (DesignParameters, MDEResult
+        of the CRV1 test)}`` for the power curves.
+    """
+    variants = RHO_VARIANTS if variants is None else variants
+    rows, designs = [], {}
+    for outcome in outcomes:
+        base = estimate_design_parameters(panel, outcome, x, unit=unit, time=time)
+        ds = {name: base.with_rho(r) for name, r in variants.items()}
+        ds[f"rho corrected ({base.rho_corrected:.2f})"] = base
+        for name, d in ds.items():
+            tests = ("CRV1", "CR2") if outcome in tuple(cr2_outcomes) else ("CRV1",)
+            for inf in tests:
+                m = minimum_detectable_effect(d, n_sims=n_sims, seed=seed, inference=inf)
+                if inf == "CRV1":
+                    designs[(outcome, name)] = (d, m)
+                rows.append({
+                    "outcome": outcome.upper(), "rho_variant": name, "inference": inf, "df": m.df, "rho": d.rho,
+                    "sigma_e": d.sigma_e, "se_analytic": m.se_analytic, "mde_analytic": m.mde_analytic,
+                    "mde_simulated": m.mde_simulated, "mde_simulated_mc_se": m.mde_simulated_mc_se,
+                    "size_simulated": m.size_simulated, "sd_x_within": d.sd_x_within,
+                    "mde_per_sd_x": m.mde_simulated_per_sd, "beta_hat": d.beta_hat,
+                })
+    table = pd.DataFrame(rows)
+    table.attrs.update(simulated=True, note=SIMULATED_NOTE, n_sims=n_sims, seed=seed)
+    return table, designs
+
+
+def power_grid(mdes, *, factor: float = 1.6, n: int = 33) -> np.ndarray:
+    """``n`` equally spaced effects from 0 to ``factor * max(mdes)`` (rounded to 6 decimals)."""
+    top = float(np.max(np.asarray(list(mdes), dtype=float)))
+    if not np.isfinite(top) or top <= 0:
+        raise EstimationError(f"power_grid: expected positive finite MDEs, got maximum {top}")
+    return np.round(np.linspace(0.0, factor * top, int(n)), 6)
+
+
+def power_curves(
+    designs: dict, betas, *, n_sims: int = 500, seed: int = 0, inference: str = "CRV1", alpha: float = 0.05
+) -> pd.DataFrame:
+    """:func:`power_curve` for several designs, stacked with a ``label`` column.
+
+    ``designs`` maps a label to :class:`DesignParameters` (or to ``(DesignParameters, ...)``
+    tuples, as returned by :func:`mde_table`). ``attrs`` are those of the first curve.
+    """
+    curves = []
+    for label, d in designs.items():
+        params = d[0] if isinstance(d, tuple) else d
+        c = power_curve(params, betas, n_sims=n_sims, seed=seed, inference=inference, alpha=alpha)
+        curves.append(c.assign(label=label))
+    if not curves:
+        raise EstimationError("power_curves: no designs given")
+    out = pd.concat(curves, ignore_index=True)
+    out.attrs.update(curves[0].attrs)
+    return out

@@ -31,7 +31,8 @@
 # * **Long difference** 2022→2025: one change per province.
 #
 # Inference: standard errors clustered by province (CRV1, t with G − 1 df), the CR2 (Bell–McCaffrey)
-# variant, and the **wild cluster restricted bootstrap** (null imposed) with Webb's six-point weights
+# variant with t on the Bell–McCaffrey/Imbens–Kolesar Satterthwaite degrees of freedom (far fewer than
+# G − 1 here, because the coverage variation is concentrated in a few provinces), and the **wild cluster restricted bootstrap** (null imposed) with Webb's six-point weights
 # and B = 9,999 draws, the reference test with 34 clusters. (The 2³⁴ Rademacher sign patterns are far
 # too many to enumerate, so the weights are sampled either way; Webb weights have more support points
 # and are the usual choice when clusters are few.) A coefficient reads as *percentage points of P0 per
@@ -41,16 +42,14 @@
 # number in the text below is printed from the results, not typed.
 
 # %%
-import json
-
 import pandas as pd
 
 from jamsostek_analysis import analysis as A
 from jamsostek_analysis.figures import save_figure
 from jamsostek_analysis.figures.estimates import coefficient_plot, scatter_changes
 from jamsostek_analysis.panel import build_province_panel, data_dictionary
-from jamsostek_analysis.reproduce import build_dir
-from jamsostek_analysis.tables import regression_table, write_table
+from jamsostek_analysis.reproduce import save_main_estimate
+from jamsostek_analysis.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
@@ -102,39 +101,19 @@ results = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=Y
 results_cr2 = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=YEARS, vcov="CR2")
 table = A.with_bootstrap(results, A.COVERAGE, B=B, seed=SEED)
 table = A.add_cr2(table, results_cr2)
-table[["spec", "estimate", "se", "ci_low", "ci_high", "pvalue", "cr2_pvalue", "boot_pvalue", "boot_ci_low",
+table[["spec", "estimate", "se", "ci_low", "ci_high", "pvalue", "cr2_pvalue", "cr2_df", "boot_pvalue", "boot_ci_low",
        "boot_ci_high", "nobs", "n_clusters"]].round(4)
 
 # %%
 print(results[MAIN_SPEC].summary())
 
 # %% [markdown]
-# Regression table (`tab01_main_estimates`): one column per model, coefficient over its CRV1 standard
-# error, then the CR2 and wild-bootstrap p-values and the bootstrap interval.
+# Regression table (`tab01_main_estimates`, built by `analysis.main_table`): one column per model,
+# coefficient over its CRV1 standard error, then the CR2 p-value (t with the Bell–McCaffrey df of each
+# model, column `cr2_df` above), the wild-bootstrap p-value and the bootstrap interval.
 
 # %%
-LABEL = {"twfe": "TWFE", "fd": "FD", "ld": "LD"}
-cols = {f"{r.outcome.upper()} {LABEL[r.model]}": results[r.spec] for r in table.itertuples()}
-by_col = {f"{r.outcome.upper()} {LABEL[r.model]}": r for r in table.itertuples()}
-tab01 = regression_table(
-    cols,
-    params=[A.COVERAGE],
-    labels={A.COVERAGE: "Coverage (per 100 employed)"},
-    extra_rows={
-        "CR2 p-value": {c: r.cr2_pvalue for c, r in by_col.items()},
-        "Wild bootstrap p-value": {c: r.boot_pvalue for c, r in by_col.items()},
-        "Wild bootstrap 95% CI": {c: f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]" for c, r in by_col.items()},
-    },
-    stats=("nobs", "n_clusters"),
-)
-tab01.attrs["notes"] = (
-    tab01.attrs["notes"]
-    + f" Outcomes: P0 in % of population, P1 and P2 index points (BPS, March). Coverage: active BPJS-TK PU + BPU "
-    f"participants per 100 employed. {table['nobs'].min()}-{table['nobs'].max()} observations, 34 provinces "
-    f"(34-province geography), {YEARS[0]}-{YEARS[1]}. TWFE: province and year fixed effects; FD: first "
-    f"differences with year effects; LD: {YEARS[0]}-{YEARS[1]} long difference. Wild cluster restricted "
-    f"bootstrap, Webb weights, B = {B}, seed {SEED}. Conditional associations, not causal effects."
-)
+tab01 = A.main_table(table, results, years=YEARS, B=B, seed=SEED)
 write_table(tab01, "tab01_main_estimates", caption=f"BPJS-TK coverage and poverty across provinces, {YEARS[0]}-{YEARS[1]}")
 tab01
 
@@ -244,6 +223,5 @@ record = A.main_estimate_record(table, results, spec=MAIN_SPEC)
 record["seed"], record["B"] = SEED, B
 record["people"] = people.to_dict(orient="records")
 record["people_denominator"] = PEOPLE_DENOMINATOR
-out = build_dir() / "main_estimates.json"
-out.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+out = save_main_estimate(record)
 print(f"wrote {out.name}: main spec {record['main_spec']}, estimate {record['main']['estimate']:.4f}")

@@ -75,9 +75,7 @@ print(f"Reference (notebook 03): P0 two-way FE {main_row['estimate']:+.4f} pp pe
 
 # %%
 pu = A.pu_vs_bpu(panel)
-PU_PARAM = {f"{a}_{m}": c for m in ("twfe", "fd")
-            for a, c in (("pu", "coverage_pu_rate"), ("bpu", "coverage_bpu_rate"), ("pu+bpu", "coverage_pu_rate"))}
-A.results_table(pu, PU_PARAM).round(4)
+A.results_table(pu, A.PU_BPU_PARAMS).round(4)
 
 # %%
 pd.concat({k: v.tidy() for k, v in pu.items() if k.startswith("pu+bpu")}).round(4)
@@ -180,9 +178,8 @@ blocks = {
     "controls": controls,
     "geography": geo,
 }
-params = {**PU_PARAM, "formal_twfe": "formal_share", "formal_fd": "formal_share",
-          "with_current": "coverage_rate_lead1", "lead_only": "coverage_rate_lead1"}
-tab02 = A.robustness_table(blocks, params, B=B, seed=SEED)[COLS]
+# coefficient reported per spec: A.ROBUSTNESS_PARAMS (PU / BPU rate, formal share, the lead; else coverage_rate)
+tab02 = A.robustness_table(blocks, B=B, seed=SEED)[COLS]
 tab02.attrs["notes"] = (
     "Outcome: P0 (% of population, BPS March). Coefficient per 1 point of the regressor (coverage: active BPJS-TK "
     "PU + BPU per 100 employed; PU per 100 employees; BPU per 100 other employed; formal share in % of employed; "

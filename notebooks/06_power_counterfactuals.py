@@ -21,7 +21,8 @@
 # 1. **How large an effect could this design detect?** The minimum detectable effect (MDE) of the
 #    two-way FE regression of P0 on coverage, with *the real design*: the 34 provinces, the years
 #    2022-2025, the real within-province coverage paths, and error variances estimated from the data.
-#    Power is simulated (data labelled *simulated*), with the same CRV1 t(G - 1) test as notebook 03.
+#    Power is simulated (data labelled *simulated*), with the same CRV1 t(G - 1) test as notebook 03
+#    (and, for P0, the CR2 test with Bell-McCaffrey degrees of freedom).
 # 2. **What would the estimate imply under coverage scenarios?** Every province raised to the best
 #    quartile of coverage; informal (BPU) coverage +10 points; universal coverage (a far extrapolation).
 #    These are model-based counterfactuals under a linear-effect assumption, not forecasts.
@@ -30,20 +31,19 @@
 # `jamsostek_analysis.figures.extreme`. Every number in the text is printed from the results.
 
 # %%
-import json
-
 import numpy as np
 import pandas as pd
 
 from jamsostek_analysis import analysis as A
+from jamsostek_analysis import counterfactual as C
 from jamsostek_analysis import power as P
 from jamsostek_analysis.bundle import open_bundle
-from jamsostek_analysis.counterfactual import SCENARIOS, Effect, counterfactual_poverty
+from jamsostek_analysis.counterfactual import SCENARIOS, Effect
 from jamsostek_analysis.extreme import national_extreme_latest
 from jamsostek_analysis.figures import save_figure
 from jamsostek_analysis.figures.extreme import counterfactual_plot, power_curve_plot
 from jamsostek_analysis.panel import build_province_panel
-from jamsostek_analysis.reproduce import build_dir
+from jamsostek_analysis.reproduce import load_main_estimate
 from jamsostek_analysis.sources.curated import read_curated
 from jamsostek_analysis.tables import write_table
 
@@ -67,16 +67,8 @@ print(f"Design: {sample['province_code'].nunique()} provinces x {sample['year'].
 # (stale build folder), it is recomputed here with the same library calls and seed.
 
 # %%
-path = build_dir() / "main_estimates.json"
-res = A.main_specifications(panel, outcomes=("p0",), models=("twfe",))
-current = float(res["p0_twfe"].params[A.COVERAGE])
-main = json.loads(path.read_text(encoding="utf-8"))["main"] if path.is_file() else None
-if main is not None and main["spec"] == "p0_twfe" and abs(main["estimate"] - current) <= 1e-9 * max(1.0, abs(current)):
-    print(f"main estimate read from {path.name} (written by notebook 03); it equals the TWFE estimate on the current panel")
-else:
-    why = "not found" if main is None else f"holds {main['estimate']:.6f}, the current panel gives {current:.6f} (stale)"
-    main = A.with_bootstrap(res, A.COVERAGE, B=9999, seed=SEED).iloc[0].to_dict()
-    print(f"{path.name} {why}: main estimate recomputed here (TWFE, wild bootstrap B = 9999, seed {SEED}, as in notebook 03)")
+main, how = A.resolve_main_estimate(panel, load_main_estimate(), spec="p0_twfe", B=9999, seed=SEED)
+print(how)
 have_boot = main.get("boot_ci_low") is not None and np.isfinite(main.get("boot_ci_low", np.nan))
 print(f"{main['spec']}: estimate {main['estimate']:.4f} pp of P0 per point of coverage; CRV1 SE {main['se']:.4f}, "
       f"95% CI [{main['ci_low']:.4f}, {main['ci_high']:.4f}], p = {main['pvalue']:.3f}"
@@ -105,31 +97,9 @@ print(f"note: {dp.rho_note or '(none)'}")
 dp.summary().to_frame("P0 on coverage")
 
 # %%
-VARIANTS = {"rho = 0": 0.0, "rho = 0.5": 0.5}
-
-
-def mde_row(outcome, name, inference, d, m):
-    return {
-        "outcome": outcome.upper(), "rho_variant": name, "inference": inference, "rho": d.rho, "sigma_e": d.sigma_e,
-        "se_analytic": m.se_analytic, "mde_analytic": m.mde_analytic, "mde_simulated": m.mde_simulated,
-        "mde_simulated_mc_se": m.mde_simulated_mc_se, "size_simulated": m.size_simulated,
-        "sd_x_within": d.sd_x_within, "mde_per_sd_x": m.mde_simulated_per_sd, "beta_hat": d.beta_hat,
-    }
-
-
-rows, designs = [], {}
-for outcome in A.OUTCOMES:
-    base = P.estimate_design_parameters(sample, outcome, A.COVERAGE)
-    variants = {name: base.with_rho(r) for name, r in VARIANTS.items()}
-    variants[f"rho corrected ({base.rho_corrected:.2f})"] = base
-    for name, d in variants.items():
-        m = P.minimum_detectable_effect(d, n_sims=N_SIMS, seed=SEED)
-        designs[(outcome, name)] = (d, m)
-        rows.append(mde_row(outcome, name, "CRV1", d, m))
-        if outcome == "p0":  # the CR2 (Bell-McCaffrey) version of the test for the main outcome
-            m2 = P.minimum_detectable_effect(d, n_sims=N_SIMS, seed=SEED, inference="CR2")
-            rows.append(mde_row(outcome, name, "CR2", d, m2))
-mde_tab = pd.DataFrame(rows)
+VARIANTS = P.RHO_VARIANTS  # fixed rho values shown next to the corrected estimate
+mde_tab, designs = P.mde_table(sample, A.OUTCOMES, A.COVERAGE, variants=VARIANTS, n_sims=N_SIMS, seed=SEED,
+                               cr2_outcomes=("p0",))
 mde_tab.round(4)
 
 # %% [markdown]
@@ -138,7 +108,8 @@ mde_tab.round(4)
 # `mde_per_sd_x` is the effect of a one-SD within-province change in coverage; `size_simulated` is the
 # simulated rejection rate when the true effect is zero (above 0.05: the test over-rejects and the
 # simulated MDE is flattered; the analytic MDE, from the exact sampling SD, does not have this problem).
-# For P0 the MDE is also shown for the CR2 (Bell-McCaffrey) version of the test.
+# For P0 the MDE is also shown for the CR2 (Bell-McCaffrey) version of the test, whose t reference uses
+# the Bell-McCaffrey degrees of freedom of the design (column `df`; CRV1: G - 1).
 
 # %%
 write_table(
@@ -149,7 +120,7 @@ write_table(
     notes=(
         f"SIMULATED. Real design (34 provinces x {T} years, real coverage paths); errors AR(1) in years with the "
         f"variances estimated from the TWFE residuals; CRV1 clustered by province, t(G-1) test, alpha 0.05, power "
-        f"0.80; {N_SIMS} draws, seed {SEED}; CR2: Bell-McCaffrey variance, same test. mde_analytic = (t_0.975 + t_0.80) x exact SE; mde_simulated: smallest "
+        f"0.80; {N_SIMS} draws, seed {SEED}; CR2: Bell-McCaffrey variance, t with the Bell-McCaffrey df (column df). mde_analytic = (t_0.975 + t_0.80 with the test's df) x exact SE; mde_simulated: smallest "
         f"effect with simulated power 0.80 (MC SE in mde_simulated_mc_se). 'rho corrected': bias-corrected moment "
         f"estimate (at the boundary 0.99 when the raw autocorrelation lies above the attainable range). Units: "
         f"outcome points per 1 point of coverage (active PU + BPU per 100 employed)."
@@ -172,20 +143,13 @@ print(f"The estimate's 95% interval (bootstrap if available) has half-width "
 # random draws for every effect size), with the MDEs and the estimate's interval.
 
 # %%
-p0_variants = [k for k in designs if k[0] == "p0"]
-grid_max = 1.6 * max(designs[k][1].mde_simulated for k in p0_variants)
-betas = np.round(np.linspace(0, grid_max, 33), 6)
-curves = []
-for key in p0_variants:
-    d, m = designs[key]
-    c = P.power_curve(d, betas, n_sims=N_SIMS, seed=SEED)
-    curves.append(c.assign(label=key[1]))
-curve_df = pd.concat(curves, ignore_index=True)
-curve_df.attrs.update(curves[0].attrs)
+p0_designs = {k[1]: v for k, v in designs.items() if k[0] == "p0"}
+betas = P.power_grid([m.mde_simulated for _, m in p0_designs.values()])
+curve_df = P.power_curves(p0_designs, betas, n_sims=N_SIMS, seed=SEED)
 est = (main["estimate"], main["boot_ci_low"], main["boot_ci_high"]) if have_boot else (main["estimate"], main["ci_low"], main["ci_high"])
 fig = power_curve_plot(
     curve_df,
-    {k[1]: designs[k][1] for k in p0_variants},
+    {name: m for name, (_, m) in p0_designs.items()},
     estimate=est,
     title=f"Power of the two-way FE test (34 provinces, {A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}), simulated",
     source=(
@@ -220,17 +184,11 @@ eff = (Effect.from_ci(main["estimate"], main["boot_ci_low"], main["boot_ci_high"
 print(f"Effect used: {eff.beta:.4f} [{eff.ci_low:.4f}, {eff.ci_high:.4f}] ({eff.source}); "
       f"coverage support {support[0]:.1f}-{support[1]:.1f}; base year {base_year}")
 PEOPLE_DENOMINATOR = "poverty_population"  # thousand persons, as population_multiplier=1000 expects
-cf = {}
-for sc in SCENARIOS:
-    cf[sc] = counterfactual_poverty(py, eff, scenario=sc, population=PEOPLE_DENOMINATOR,
-                                    scenario_kwargs={"support": support})
-    cf[(sc, "crv1")] = counterfactual_poverty(py, eff_crv1, scenario=sc, population=PEOPLE_DENOMINATOR,
-                                              scenario_kwargs={"support": support})
-nat = pd.concat([cf[sc][cf[sc]["level"] == "national"] for sc in SCENARIOS], ignore_index=True)
-nat_crv1 = pd.concat([cf[(sc, "crv1")][cf[(sc, "crv1")]["level"] == "national"] for sc in SCENARIOS], ignore_index=True)
-n_oos = {sc: int(cf[sc].loc[cf[sc]["level"] == "province", "out_of_support"].sum()) for sc in SCENARIOS}
-for sc in SCENARIOS:
-    print(f"- {sc}: {cf[sc].attrs['description']}")
+nat = C.national_counterfactuals(py, eff, scenarios=tuple(SCENARIOS), population=PEOPLE_DENOMINATOR,
+                                 scenario_kwargs={"support": support})
+nat_crv1 = C.national_counterfactuals(py, eff_crv1, scenarios=tuple(SCENARIOS), population=PEOPLE_DENOMINATOR,
+                                      scenario_kwargs={"support": support})
+print("\n".join(f"- {r.scenario}: {r.description}" for r in nat.itertuples()))
 nat0 = nat.iloc[0]
 print(f"Denominator: {PEOPLE_DENOMINATOR}, {nat0['population'] / 1e3:,.2f} million people in {base_year} "
       f"({py['population'].sum() / 1e3:,.2f} million in the projection column `population`); national baseline P0 "
@@ -238,22 +196,7 @@ print(f"Denominator: {PEOPLE_DENOMINATOR}, {nat0['population'] / 1e3:,.2f} milli
       f"(sum of provincial counts {py['poor_thousand'].sum():,.1f} thousand)")
 
 # %%
-tab06 = pd.DataFrame({
-    "scenario": nat["scenario"],
-    "mean_delta_coverage": nat["delta_x"],
-    "provinces_out_of_support": [n_oos[s] for s in nat["scenario"]],
-    "delta_p0_pp": nat["delta_p0"],
-    "delta_p0_low": nat["delta_p0_low"],
-    "delta_p0_high": nat["delta_p0_high"],
-    "delta_poor_thousand": nat["delta_poor_clipped"] / 1e3,
-    "delta_poor_low": nat["delta_poor_clipped_low"] / 1e3,
-    "delta_poor_high": nat["delta_poor_clipped_high"] / 1e3,
-    "delta_poor_crv1_low": nat_crv1["delta_poor_clipped_low"] / 1e3,
-    "delta_poor_crv1_high": nat_crv1["delta_poor_clipped_high"] / 1e3,
-})
-tab06["reading"] = np.where(tab06["scenario"] == "universal", "FAR EXTRAPOLATION",
-                            np.where(tab06["provinces_out_of_support"] > 0, "partly outside observed coverage",
-                                     "within observed coverage"))
+tab06 = C.scenario_table(nat, nat_crv1)
 write_table(
     tab06,
     "tab06_counterfactuals",
@@ -289,40 +232,8 @@ save_figure(fig, "fig10_counterfactuals")
 # ## 4. What this means
 
 # %%
-b = main
-bq = nat.set_index("scenario").loc["best_quartile"]
-print(
-    f"1. The main estimate is {b['estimate']:+.4f} pp of P0 per point of coverage with 95% interval "
-    f"[{eff.ci_low:+.4f}, {eff.ci_high:+.4f}] ({'wild bootstrap' if have_boot else 'CRV1'}; p = "
-    f"{b['boot_pvalue'] if have_boot else b['pvalue']:.2f}). "
-    + ("It is not distinguishable from zero." if eff.ci_low < 0 < eff.ci_high else "Its interval excludes zero.")
-)
-print(
-    f"2. Consequently each scenario's predicted change in the number of poor people has an interval that "
-    + ("contains zero in every scenario: " if all(tab06["delta_poor_low"] < 0) and all(tab06["delta_poor_high"] > 0) else "is: ")
-    + "; ".join(f"{r.scenario} [{r.delta_poor_low:+,.0f}, {r.delta_poor_high:+,.0f}] thousand" for r in tab06.itertuples())
-    + ". The data do not tell whether such coverage growth would lower or raise poverty; the universal scenario "
-    "also extrapolates far beyond any observed coverage."
-)
-print(f"3. The simulated CRV1 test rejects a true zero in {p0_mde['size_simulated'].min():.0%}-"
-      f"{p0_mde['size_simulated'].max():.0%} of draws (CR2: {p0_cr2['size_simulated'].min():.0%}-"
-      f"{p0_cr2['size_simulated'].max():.0%}) instead of 5%, so the analytic MDE (exact sampling SD) is quoted:")
-for name, r in p0_mde.iterrows():
-    print(
-        f"   ({name}) the design detects, with 80% power, an effect of {r['mde_analytic']:.4f} pp per point; for the "
-        f"best-quartile scenario (mean +{bq['delta_x']:.1f} points) that is a change of "
-        f"{r['mde_analytic'] * bq['delta_x']:.2f} pp of P0, about "
-        f"{r['mde_analytic'] * bq['delta_x'] / 100 * bq['population']:,.0f} thousand people."
-    )
-need = latest["rate"] / bq["delta_x"]
-print(
-    f"4. For scale: extreme poverty was {latest['rate']:.2f} % in {latest['period']} {latest['year']} (BPS US$2.15 series"
-    + (f", {latest['persons'] / 1e6:.2f} million people" if np.isfinite(latest['persons']) else "")
-    + f"). For the best-quartile scenario to lower P0 by that much (as if every extremely poor person left poverty), "
-    f"coverage would need an effect of about {-need:.3f} pp per point; the analytic MDE range above is "
-    f"{p0_mde['mde_analytic'].min():.3f}-{p0_mde['mde_analytic'].max():.3f}, and the estimate's interval "
-    + (f"excludes {-need:.3f}" if eff.ci_low > -need else f"includes {-need:.3f}") + "."
-)
+lines = C.interpretation_lines(main, eff, tab06, nat, p0_mde, mde_cr2=p0_cr2, latest_extreme=latest, bootstrap=have_boot)
+print("\n".join(lines))
 
 # %% [markdown]
 # Reading the numbers:
@@ -338,9 +249,11 @@ print(
 #   upper-bound style comparison, not a prediction for extreme poverty.
 # * **ρ.** With four years the error autocorrelation is not identified (section 1); the MDE is reported
 #   for ρ = 0, 0.5 and the corrected value. Compare the printed MDEs across ρ before leaning on any one.
-# * **Few-cluster inference.** The simulated size of the CRV1 (and CR2) t-test on this design is above
-#   the nominal 5 % (item 3): analytic cluster-robust p-values are too optimistic here, which is why the
-#   wild cluster bootstrap is the reference test in notebook 03.
+# * **Few-cluster inference.** The simulated size of the CRV1 t-test on this design is above the nominal
+#   5 % (item 3): CRV1 p-values with G − 1 df are too optimistic here. The CR2 test with the
+#   Bell–McCaffrey degrees of freedom (a handful, because the coverage variation is concentrated in a few
+#   provinces) keeps its size in the same simulation (item 3), at the price of power: its MDE is larger
+#   (table above). The wild cluster bootstrap remains the reference test in notebook 03.
 # * **Universal coverage** is an extrapolation by a factor of several beyond observed coverage; it is
 #   shown to make the linear-effect assumption visible, not as a forecast.
 

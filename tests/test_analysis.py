@@ -389,3 +389,55 @@ def test_harmonised_geography_counts_missing_rows(sim):
     assert out["harmonised_34"].nobs == 136
     assert out["as_published"].drop_reasons == {"missing coverage_rate": 2}
     assert out["as_published"].nobs == 134
+
+
+# ------------------------------------------------------------------------------------------
+# library functions behind notebooks 03, 05 and 06
+
+
+def test_add_cr2_df_and_main_table(sim):
+    from scipy import stats
+
+    res = A.main_specifications(sim, outcomes=("p0", "p1"), models=("twfe", "fd"))
+    cr2 = A.main_specifications(sim, outcomes=("p0", "p1"), models=("twfe", "fd"), vcov="CR2")
+    table = A.add_cr2(A.with_bootstrap(res, B=99, seed=3), cr2)
+    direct = fit_panel(A.sample_years(sim, A.MAIN_YEARS), "p1", "coverage_rate", model="fd", vcov="CR2")
+    row = table.set_index("spec").loc["p1_fd"]
+    # the CR2 p-value uses t with the Bell-McCaffrey df of that coefficient (not G - 1)
+    df_bm = direct.extra["cr2_df_satterthwaite"]["coverage_rate"]
+    assert row["cr2_df"] == pytest.approx(df_bm, rel=1e-12) and df_bm < 33
+    t = direct.params["coverage_rate"] / direct.bse["coverage_rate"]
+    assert row["cr2_pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), df_bm), rel=1e-10)
+    tab = A.main_table(table, res, years=(2022, 2025), B=99, seed=3)
+    assert list(tab.columns) == ["P0 TWFE", "P0 FD", "P1 TWFE", "P1 FD"]
+    assert A.CR2_PVALUE_LABEL in tab.index and "Wild bootstrap p-value" in tab.index
+    assert tab.loc[A.CR2_PVALUE_LABEL, "P1 FD"] == f"{row['cr2_pvalue']:.3f}"
+    assert tab.loc["Wild bootstrap 95% CI", "P0 TWFE"] == (
+        f"[{table.loc[0, 'boot_ci_low']:.3f}, {table.loc[0, 'boot_ci_high']:.3f}]")
+    assert tab.iloc[0, 0].startswith(f"{res['p0_twfe'].params['coverage_rate']:.3f}")
+    assert "B = 99, seed 3" in tab.attrs["notes"] and "Bell-McCaffrey" in tab.attrs["notes"]
+    with pytest.raises(Exception, match="p1_fd"):
+        A.main_table(table, {k: v for k, v in res.items() if k != "p1_fd"})
+
+
+def test_robustness_table_default_params(sim):
+    blocks = {"PU vs BPU": A.pu_vs_bpu(sim, models=("twfe",)), "placebo": A.placebo_leads(sim, "p0", leads=1)}
+    tab = A.robustness_table(blocks)  # default A.ROBUSTNESS_PARAMS
+    assert list(tab["term"]) == ["coverage_pu_rate", "coverage_bpu_rate", "coverage_pu_rate",
+                                 "coverage_rate_lead1", "coverage_rate_lead1"]
+    assert tab.loc[1, "estimate"] == pytest.approx(blocks["PU vs BPU"]["bpu_twfe"].params["coverage_bpu_rate"], rel=1e-14)
+    assert A.PU_BPU_PARAMS["pu+bpu_fd"] == "coverage_pu_rate"
+
+
+def test_resolve_main_estimate(sim):
+    saved_row = A.with_bootstrap(A.main_specifications(sim, outcomes=("p0",), models=("twfe",)), B=99, seed=1)
+    rec = {"main": saved_row.iloc[0].to_dict()}
+    row, how = A.resolve_main_estimate(sim, rec, B=99, seed=1)
+    assert row == rec["main"] and "read from the build folder" in how
+    # stale record (estimate differs): recomputed, with the bootstrap of the given seed
+    stale = {"main": {**rec["main"], "estimate": rec["main"]["estimate"] + 0.01}}
+    row2, how2 = A.resolve_main_estimate(sim, stale, B=99, seed=1)
+    assert "stale" in how2 and row2["estimate"] == pytest.approx(rec["main"]["estimate"], rel=1e-12)
+    assert row2["boot_pvalue"] == rec["main"]["boot_pvalue"]
+    _, how3 = A.resolve_main_estimate(sim, None, B=99, seed=1)
+    assert "not found" in how3

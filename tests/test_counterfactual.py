@@ -164,3 +164,68 @@ def test_missing_and_bad_inputs(frame):
         coverage_scenarios(frame.assign(coverage_bpu_rate=[50.0, 1.0, 1.0]))
     with pytest.raises(EstimationError, match="se and df"):
         counterfactual_poverty(frame, BETA)
+
+
+def test_linear_people_change_and_people_effect_share_it(frame):
+    from jamsostek_analysis import analysis as A
+    from jamsostek_analysis.counterfactual import linear_people_change
+
+    # -0.1 pp per point; +10 points in 11 (1,000,000 people) and +20 in 12 (2,000,000):
+    # -0.1 x (10 x 1e6 + 20 x 2e6) / 100 = -50,000 people
+    out = linear_people_change(-0.1, [10.0, 20.0], [1000.0, 2000.0])
+    assert out["people"] == pytest.approx(-50_000, abs=1e-6)
+    assert out["population"] == 3_000_000 and out["delta_x"] == pytest.approx(50 / 3, rel=1e-14)
+    assert out["pp"] == pytest.approx(-0.1 * 50 / 3, rel=1e-14)
+    with pytest.raises(EstimationError):
+        linear_people_change(-0.1, [1.0, np.nan], [1.0, 2.0])
+
+    class _Fake:
+        params = pd.Series({"coverage_rate": -0.1})
+
+        def conf_int(self, alpha):
+            return pd.DataFrame({"ci_low": [-0.3], "ci_high": [0.1]}, index=["coverage_rate"])
+
+    pe = A.people_effect(_Fake(), "coverage_rate", frame, delta_x=pd.Series({"11": 10.0, "12": 20.0}), year=2024)
+    assert pe["people"] == pytest.approx(-50_000, abs=1e-6)
+    assert (pe["people_low"], pe["people_high"]) == pytest.approx((-150_000, 50_000))
+    # the national raw counterfactual row is the same arithmetic over all provinces
+    cf = counterfactual_poverty(frame, BETA, SE, DF, "best_quartile")
+    nat = cf[cf.level == "national"].iloc[0]
+    prov = cf[cf.level == "province"]
+    lin = linear_people_change(BETA, prov["delta_x"], prov["population"])
+    assert nat["delta_poor"] == pytest.approx(lin["people"], rel=1e-12)
+
+
+def test_national_counterfactuals_and_scenario_table(frame):
+    from jamsostek_analysis.counterfactual import interpretation_lines, national_counterfactuals, scenario_table
+
+    eff = Effect.from_se(BETA, SE, DF)
+    wide = Effect.from_ci(BETA, -0.3, 0.1, source="test interval")
+    nat = national_counterfactuals(frame, wide, scenarios=("best_quartile", "universal"))
+    ref = national_counterfactuals(frame, eff, scenarios=("best_quartile", "universal"))
+    direct = counterfactual_poverty(frame, wide, scenario="universal")
+    assert list(nat["scenario"]) == ["best_quartile", "universal"]
+    assert nat.loc[1, "delta_poor_clipped"] == direct[direct.level == "national"]["delta_poor_clipped"].iloc[0]
+    # universal: every province raised to 100 > observed max 40 -> 3 provinces outside the support
+    assert nat.loc[1, "provinces_out_of_support"] == 3
+    tab = scenario_table(nat, ref)
+    assert list(tab["reading"]) == ["within observed coverage", "FAR EXTRAPOLATION"]
+    assert tab.loc[0, "delta_poor_thousand"] == pytest.approx(nat.loc[0, "delta_poor_clipped"] / 1e3, rel=1e-14)
+    assert tab.loc[1, "delta_poor_crv1_low"] == pytest.approx(ref.loc[1, "delta_poor_clipped_low"] / 1e3, rel=1e-14)
+    # best quartile: Q75 of (10, 20, 40) = 30 -> +20, +10, 0 points; poverty population 1000, 2000, 500
+    assert tab.loc[0, "mean_delta_coverage"] == pytest.approx((20 * 1000 + 10 * 2000) / 3500, rel=1e-12)
+    mde = pd.DataFrame({"size_simulated": [0.06, 0.08], "mde_analytic": [0.2, 0.3]}, index=["rho = 0", "rho = 0.5"])
+    lines = interpretation_lines({"estimate": BETA, "pvalue": 0.5, "boot_pvalue": 0.42}, wide, tab, nat, mde,
+                                 latest_extreme={"rate": 0.85, "persons": 2.38e6, "period": "March", "year": 2025})
+    assert lines[0].startswith("1. The main estimate is -0.1000 pp") and "p = 0.42" in lines[0]
+    assert "not distinguishable from zero" in lines[0]
+    assert "contains zero in every scenario" in lines[1]
+    assert "6%-8% of draws" in lines[2] and "CR2" not in lines[2]
+    cr2 = pd.DataFrame({"size_simulated": [0.034, 0.041]}, index=["rho = 0", "rho = 0.5"])
+    with_cr2 = interpretation_lines({"estimate": BETA, "pvalue": 0.5}, wide, tab, nat, mde, mde_cr2=cr2, bootstrap=False,
+                                    latest_extreme={"rate": 0.85, "persons": np.nan, "period": "March", "year": 2025})
+    assert "CR2 test with Bell-McCaffrey df rejects in 3%-4%, at or below the nominal level" in with_cr2[2]
+    assert "(CRV1; p = 0.50)" in with_cr2[0] and "million people" not in with_cr2[-1]
+    dx = (20 * 1000 + 10 * 2000) / 3500
+    assert f"{0.2 * dx:.2f} pp of P0" in lines[3]
+    assert f"about {-0.85 / dx:.3f} pp per point" in lines[-1] and f"includes {-0.85 / dx:.3f}" in lines[-1]

@@ -83,9 +83,21 @@ def test_cr2_matches_direct_full_dummy_computation(weights):
     V, df_s, b = direct_cr2(df, weights)
     np.testing.assert_allclose(res.params.to_numpy(), b, rtol=1e-10)
     np.testing.assert_allclose(res.vcov.to_numpy(), V, rtol=1e-8)
-    assert res.df_t == 11  # G - 1
     assert res.extra["cr2_df_satterthwaite"]["x1"] == pytest.approx(df_s, rel=1e-8)
     assert res.extra["cr2_df_satterthwaite"]["x1"] < 11
+    # default cr2_df="bm": p-value and interval of x1 use t with the (independently computed) BM df
+    t1 = b[0] / np.sqrt(V[0, 0])
+    assert res.df_for("x1") == pytest.approx(df_s, rel=1e-8) and res.df_t == pytest.approx(df_s, rel=1e-8)
+    assert res.pvalues["x1"] == pytest.approx(2 * stats.t.sf(abs(t1), df_s), rel=1e-8)
+    q = stats.t.ppf(0.975, df_s)
+    assert res.conf_int().loc["x1", "ci_high"] == pytest.approx(b[0] + q * np.sqrt(V[0, 0]), rel=1e-8)
+    assert "Satterthwaite df of each coefficient" in res.small_sample and res.to_dict()["cr2_df"] == "bm"
+    # cr2_df="G-1": same variance, t with G - 1 = 11 df (the CRV1 convention)
+    g1 = fit_panel(df, "y", ["x1", "x2"], vcov="CR2", weights="w" if weights else None, cr2_df="G-1")
+    np.testing.assert_allclose(g1.vcov.to_numpy(), V, rtol=1e-8)
+    assert g1.df_t == 11 and g1.df_params is None
+    assert g1.pvalues["x1"] == pytest.approx(2 * stats.t.sf(abs(t1), 11), rel=1e-8)
+    assert g1.pvalues["x1"] < res.pvalues["x1"]  # fewer df, larger p-value
 
 
 def test_cr2_is_unbiased_under_iid_errors():

@@ -137,6 +137,10 @@ def test_vectorised_crv1_equals_fit_panel_and_pyfixest():
     assert np.allclose(d2.dev, draws.dev, atol=1e-12)
     res2 = fit_panel(sim, "y", "x", vcov="CR2")
     assert abs(res2.bse["x"] - d2.se[4]) < 1e-8
+    # CR2 test uses the Bell-McCaffrey df of the design, as fit_panel's default (cr2_df="bm")
+    assert d2.df == pytest.approx(res2.df_for("x"), rel=1e-10) and d2.df < draws.df
+    d3 = pw.simulate_draws(p, n_sims=5, seed=3, inference="CR2", cr2_df="G-1")
+    assert d3.df == fit_panel(sim, "y", "x", vcov="CR2", cr2_df="G-1").df_t == draws.df
 
 
 @pytest.mark.slow
@@ -204,3 +208,26 @@ def test_with_rho_rescales_sigma_e(small_params):
     assert q.sigma_e**2 * mom.trace_MR(0.6) == pytest.approx(float(q.residuals @ q.residuals), rel=1e-10)
     with pytest.raises(EstimationError):
         small_params.with_rho(1.0)
+
+
+def test_mde_table_power_grid_and_curves():
+    df = make_panel(20, 4, seed=11)
+    tab, designs = pw.mde_table(df, ["y"], "x", variants={"rho = 0": 0.0}, n_sims=200, seed=4, cr2_outcomes=("y",))
+    base = pw.estimate_design_parameters(df, "y", "x")
+    corr = f"rho corrected ({base.rho_corrected:.2f})"
+    assert list(zip(tab["rho_variant"], tab["inference"])) == [
+        ("rho = 0", "CRV1"), ("rho = 0", "CR2"), (corr, "CRV1"), (corr, "CR2")]
+    m = pw.minimum_detectable_effect(base.with_rho(0.0), n_sims=200, seed=4, inference="CR2")
+    r = tab.iloc[1]
+    assert r["mde_simulated"] == m.mde_simulated and r["mde_analytic"] == m.mde_analytic and r["rho"] == 0.0
+    # CRV1 rows use G - 1 = 19 df, CR2 rows the Bell-McCaffrey df of the design (fewer)
+    assert tab.loc[0, "df"] == 19 and tab.loc[1, "df"] < 19
+    assert set(designs) == {("y", "rho = 0"), ("y", corr)}
+    betas = pw.power_grid([0.1, 0.25], factor=1.6, n=5)
+    np.testing.assert_allclose(betas, [0.0, 0.1, 0.2, 0.3, 0.4])
+    curves = pw.power_curves({k[1]: v for k, v in designs.items()}, betas, n_sims=200, seed=4)
+    one = pw.power_curve(designs[("y", "rho = 0")][0], betas, n_sims=200, seed=4)
+    np.testing.assert_array_equal(curves.loc[curves["label"] == "rho = 0", "power"].to_numpy(), one["power"].to_numpy())
+    assert len(curves) == 10 and curves.attrs["df"] == 19
+    with pytest.raises(EstimationError):
+        pw.power_grid([0.0])
