@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_est.add_argument("--cluster", default=None, help="cluster column (default: the unit column); 'none' for iid")
     p_est.add_argument("--model", choices=["twfe", "fd", "ld"], default="twfe")
     p_est.add_argument("--vcov", choices=["CRV1", "CR2", "iid", "hetero"], default=None)
+    p_est.add_argument(
+        "--cr2-df",
+        choices=["bm", "G-1"],
+        default="bm",
+        help="degrees of freedom of the t reference for --vcov CR2: Bell-McCaffrey (default) or G-1",
+    )
     p_est.add_argument("--weights", default=None, help="regression weight column")
     p_est.add_argument("--bootstrap", type=int, default=0, metavar="B", help="wild cluster restricted bootstrap draws")
     p_est.add_argument("--weight-type", choices=["rademacher", "webb"], default="webb")

@@ -1360,6 +1360,7 @@ def cli_estimate(args) -> int:
             cluster=cluster,
             vcov=args.vcov,
             weights=args.weights,
+            cr2_df=getattr(args, "cr2_df", "bm"),
         )
     except EstimationError as exc:
         raise EstimationError(f"{path}: {exc}") from exc

@@ -162,3 +162,17 @@ def test_bad_input_exit_2(csv, capsys, tmp_path, extra, message):
 def test_missing_file_exit_2(tmp_path, capsys):
     code, _, err = run(["estimate", str(tmp_path / "none.csv"), "--y", "p0", "--x", "x"], capsys)
     assert code == 2 and "not found" in err and "none.csv" in err
+
+
+def test_cr2_df_option(csv, capsys):
+    path, df = csv
+    base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--vcov", "CR2", "--json"]
+    for flag, expected in ((["--cr2-df", "bm"], "bm"), (["--cr2-df", "G-1"], "G-1"), ([], "bm")):
+        _, out, _ = run(base + flag, capsys)
+        d = json.loads(out)
+        ref = fit_panel(df, "p0", "coverage_rate", vcov="CR2", cr2_df=expected)
+        assert d["coefficients"]["coverage_rate"]["p_value"] == pytest.approx(ref.pvalues["coverage_rate"], rel=1e-10)
+    # the two conventions give different p-values on this design
+    bm = fit_panel(df, "p0", "coverage_rate", vcov="CR2", cr2_df="bm").pvalues["coverage_rate"]
+    g1 = fit_panel(df, "p0", "coverage_rate", vcov="CR2", cr2_df="G-1").pvalues["coverage_rate"]
+    assert bm != pytest.approx(g1, rel=1e-6)
