@@ -504,12 +504,10 @@ def add_lead(panel: pd.DataFrame, x: str, k: int = 1, *, unit: str = UNIT, time:
     key = panel[[unit, time]]
     if key.duplicated().any():
         raise PanelError(f"add_lead: duplicate ({unit}, {time}) rows in the panel")
-    future = panel[[unit, time, x]].copy()
-    future[time] = future[time] - int(k)
-    name = f"{x}_lead{int(k)}"
-    future = future.rename(columns={x: name})
-    out = panel.merge(future, on=[unit, time], how="left", validate="one_to_one")
-    out.index = panel.index
+    from jamsostek_analysis.models import shift_within_unit
+
+    out = panel.copy()
+    out[f"{x}_lead{int(k)}"] = shift_within_unit(panel, x, -int(k), unit=unit, time=time)
     return out
 
 

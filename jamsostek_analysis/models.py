@@ -479,12 +479,21 @@ def _check_cluster_se(
 # --------------------------------------------------------------------------------------------
 
 
-def _shift(df: pd.DataFrame, col: str, k: int) -> pd.Series:
-    """Value of ``col`` in period ``t - k`` of the same unit (``k < 0``: lead), NaN if absent."""
-    src = df[["_unit", "_time", col]].copy()
-    src["_time"] = src["_time"] + k
-    merged = df[["_unit", "_time"]].merge(src, on=["_unit", "_time"], how="left", validate="one_to_one")
+def shift_within_unit(df: pd.DataFrame, col: str, k: int, *, unit: str, time: str) -> pd.Series:
+    """Value of ``col`` in period ``t - k`` of the same unit (``k < 0``: lead), NaN if that period is absent.
+
+    Periods are matched by value (``t - k``), never by position, so a gap in a unit's years gives NaN
+    rather than a value from another year. ``(unit, time)`` must be unique.
+    """
+    src = df[[unit, time, col]].copy()
+    src[time] = src[time] + k
+    merged = df[[unit, time]].merge(src, on=[unit, time], how="left", validate="one_to_one")
     return pd.Series(merged[col].to_numpy(), index=df.index)
+
+
+def _shift(df: pd.DataFrame, col: str, k: int) -> pd.Series:
+    """:func:`shift_within_unit` on the internal ``_unit`` / ``_time`` columns."""
+    return shift_within_unit(df, col, k, unit="_unit", time="_time")
 
 
 def _count_missing(df: pd.DataFrame, cols: Sequence[str], labels: dict[str, str]) -> dict[str, int]:
