@@ -7,7 +7,7 @@
 # .venv by itself; packages are (re)installed only when pyproject.toml changes (stamp file
 # .venv/.installed-<sha256 of pyproject.toml>).
 #
-# Variables: DATA_DIR=... (else $JAMSOSTEK_DATA_DIR, else ../shared/data), EXTRA_DATA=... (user
+# Variables: DATA_DIR=... (else $JAMSOSTEK_DATA_DIR, else data/bundle in the repository), EXTRA_DATA=... (user
 # additions, else $JAMSOSTEK_EXTRA_DATA), JOBS=2, TIMEOUT=600, PYTHON=python3, PYTEST_ARGS=...
 
 SHELL := /bin/bash

@@ -15,8 +15,8 @@ import sys
 CHILD = r"""
 import sys, time
 t0 = time.perf_counter()
-from jamsostek_analysis.bundle import DataBundle
-from jamsostek_analysis.panel import build_province_panel
+from jamsostek_analysis.data.bundle import DataBundle
+from jamsostek_analysis.data.panel import build_province_panel
 bundle = DataBundle.locate(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None)
 t1 = time.perf_counter()
 panel = build_province_panel(bundle, geography=sys.argv[2])

@@ -1,4 +1,4 @@
-"""Benchmark: jamsostek_analysis.wildboot vs pyfixest ``Feols.wildboottest`` vs ``wildboottest``.
+"""Benchmark: jamsostek_analysis.estimation.wildboot vs pyfixest ``Feols.wildboottest`` vs ``wildboottest``.
 
 Same simulated balanced panel (G units x 15 years, two-way fixed effects, clustered by unit,
 integer cluster codes), B = 9,999 Webb draws, same seed, WCR test of ``x = 0``. Each
@@ -53,8 +53,8 @@ def run_one(method: str, G: int) -> dict:
     df = make_data(G)
     out: dict = {"method": method, "G": G, "n": len(df)}
     if method.startswith("ours"):
-        from jamsostek_analysis.design import absorb, count_absorbed_levels
-        from jamsostek_analysis.wildboot import wild_cluster_bootstrap_arrays
+        from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels
+        from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap_arrays
 
         fe = [df["unit"].to_numpy(), df["year"].to_numpy()]
         M = absorb(df[["y", "x"]].to_numpy(), fe)

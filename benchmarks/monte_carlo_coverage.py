@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jamsostek_analysis.design import absorb
-from jamsostek_analysis.wildboot import wild_cluster_bootstrap_arrays
+from jamsostek_analysis.estimation.design import absorb
+from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap_arrays
 
 G, T, BETA = 34, 4, 0.5
 DESIGNS = ("balanced", "few_treated", "skewed_weights")

@@ -19,7 +19,7 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help="data bundle directory (default: $JAMSOSTEK_DATA_DIR, then ../shared/data next to the repository)",
+        help="data bundle directory (default: $JAMSOSTEK_DATA_DIR, then data/bundle shipped in the repository)",
     )
     p.add_argument(
         "--extra-data",
@@ -117,25 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from jamsostek_analysis import bundle
+    from jamsostek_analysis.data import bundle
 
     return bundle.cli_data(args)
 
 
 def _cmd_panel(args: argparse.Namespace) -> int:
-    from jamsostek_analysis import panel
+    from jamsostek_analysis.data import panel
 
     return panel.cli_panel(args)
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from jamsostek_analysis import models
+    from jamsostek_analysis.estimation import models
 
     return models.cli_estimate(args)
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from jamsostek_analysis import reproduce
+    from jamsostek_analysis.pipeline import reproduce
 
     return reproduce.cli_reproduce(args)
 

@@ -26,3 +26,23 @@ class PanelError(JamsostekError, ValueError):
 
 class EstimationError(JamsostekError, ValueError):
     """Bad input to an estimator (missing column, non-numeric values, one cluster, collinearity)."""
+
+
+class ReproduceError(JamsostekError):
+    """The pipeline declaration is invalid or a notebook is missing."""
+
+
+class OutputError(JamsostekError, ValueError):
+    """A figure or table could not be written (bad name, unknown format or kind)."""
+
+
+class FigureInputError(JamsostekError, ValueError):
+    """A figure builder got a table without the columns it needs."""
+
+
+class FigureDataError(JamsostekError, ValueError):
+    """A figure builder got a table without the columns or rows it needs."""
+
+
+class BundleWarning(UserWarning):
+    """Files present in a bundle folder but not listed in its ``MANIFEST.tsv``."""

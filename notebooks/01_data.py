@@ -26,13 +26,13 @@
 # %%
 import pandas as pd
 
-from jamsostek_analysis.bundle import open_bundle
-from jamsostek_analysis.figures import descriptive, save_figure
-from jamsostek_analysis.figures.maps import extreme_poverty_categories
-from jamsostek_analysis.panel import build_province_panel, data_dictionary
-from jamsostek_analysis.sources.bps import read_bps_topic
-from jamsostek_analysis.sources.curated import read_curated, read_sources
-from jamsostek_analysis.tables import write_table
+from jamsostek_analysis.data.bundle import open_bundle
+from jamsostek_analysis.output.figures import descriptive, save_figure
+from jamsostek_analysis.output.figures.maps import extreme_poverty_categories
+from jamsostek_analysis.data.panel import build_province_panel, data_dictionary
+from jamsostek_analysis.data.sources.bps import read_bps_topic
+from jamsostek_analysis.data.sources.curated import read_curated, read_sources
+from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 20)
@@ -40,7 +40,7 @@ pd.set_option("display.max_columns", 20)
 # %% [markdown]
 # ## 1. The bundle, verified
 #
-# `open_bundle()` finds the bundle (`$JAMSOSTEK_DATA_DIR`, else `../shared/data`) and checks every
+# `open_bundle()` finds the bundle (`$JAMSOSTEK_DATA_DIR`, else `data/bundle`) and checks every
 # file against the SHA-256 in `MANIFEST.tsv`; a changed or missing file stops the notebook here.
 
 # %%
@@ -142,7 +142,7 @@ fig = descriptive.availability_heatmap(
     availability_columns,
     title="Province x year panel (as published): share of provinces with a value",
     source="Source: BPS - Statistics Indonesia (Susenas, Sakernas, regional accounts); Kemnaker (S01); "
-    "compiled BPJS-TK panel R2-D1 (secondary). Own panel, jamsostek_analysis.panel.",
+    "compiled BPJS-TK panel R2-D1 (secondary). Own panel, jamsostek_analysis.data.panel.",
 )
 save_figure(fig, "fig01_availability")
 

@@ -29,10 +29,10 @@
 # they are never coloured as zero.
 
 # %%
-from jamsostek_analysis.bundle import open_bundle
-from jamsostek_analysis.figures import maps, save_figure
-from jamsostek_analysis.panel import build_province_panel
-from jamsostek_analysis.sources.curated import read_curated
+from jamsostek_analysis.data.bundle import open_bundle
+from jamsostek_analysis.output.figures import maps, save_figure
+from jamsostek_analysis.data.panel import build_province_panel
+from jamsostek_analysis.data.sources.curated import read_curated
 
 # Parameters: the years mapped (change here for a new year of data)
 YEAR_FROM, YEAR_TO = 2022, 2025  # coverage maps: first and last year with BPJS-TK data by province

@@ -38,18 +38,18 @@
 # and are the usual choice when clusters are few.) A coefficient reads as *percentage points of P0 per
 # 1-point rise in coverage*.
 #
-# All logic lives in `jamsostek_analysis.analysis`; this notebook calls it and shows the results. Every
+# All logic lives in `jamsostek_analysis.study.analysis`; this notebook calls it and shows the results. Every
 # number in the text below is printed from the results, not typed.
 
 # %%
 import pandas as pd
 
-from jamsostek_analysis import analysis as A
-from jamsostek_analysis.figures import save_figure
-from jamsostek_analysis.figures.estimates import coefficient_plot, scatter_changes
-from jamsostek_analysis.panel import build_province_panel, data_dictionary
-from jamsostek_analysis.reproduce import save_main_estimate
-from jamsostek_analysis.tables import write_table
+from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.output.figures import save_figure
+from jamsostek_analysis.output.figures.estimates import coefficient_plot, scatter_changes
+from jamsostek_analysis.data.panel import build_province_panel, data_dictionary
+from jamsostek_analysis.pipeline.reproduce import save_main_estimate
+from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)

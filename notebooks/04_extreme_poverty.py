@@ -30,19 +30,19 @@
 # 3. the relation of P0, P1 and P2 to extreme poverty across the exact-value provinces shows how well
 #    the complete indices track it.
 #
-# All logic lives in `jamsostek_analysis.extreme` and `jamsostek_analysis.figures.extreme`; every
+# All logic lives in `jamsostek_analysis.study.extreme` and `jamsostek_analysis.output.figures.extreme`; every
 # number in the text is printed from the results.
 
 # %%
 import pandas as pd
 
-from jamsostek_analysis import extreme as X
-from jamsostek_analysis.bundle import open_bundle
-from jamsostek_analysis.figures import descriptive, save_figure
-from jamsostek_analysis.figures.extreme import extreme_vs_proxies, national_extreme_series
-from jamsostek_analysis.panel import build_province_panel
-from jamsostek_analysis.sources.curated import read_curated
-from jamsostek_analysis.tables import regression_table, write_table
+from jamsostek_analysis.study import extreme as X
+from jamsostek_analysis.data.bundle import open_bundle
+from jamsostek_analysis.output.figures import descriptive, save_figure
+from jamsostek_analysis.output.figures.extreme import extreme_vs_proxies, national_extreme_series
+from jamsostek_analysis.data.panel import build_province_panel
+from jamsostek_analysis.data.sources.curated import read_curated
+from jamsostek_analysis.output.tables import regression_table, write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)

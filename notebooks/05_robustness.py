@@ -31,18 +31,18 @@
 #    the Papua provinces;
 # 8. **Randomization inference**: permuting whole coverage paths across provinces.
 #
-# Every check is one function of `jamsostek_analysis.analysis`; all rows are collected in
+# Every check is one function of `jamsostek_analysis.study.analysis`; all rows are collected in
 # `tab02_robustness` with CRV1 and wild-bootstrap (Webb, B = 9,999) inference. Numbers in the text are
 # printed from the results.
 
 # %%
 import pandas as pd
 
-from jamsostek_analysis import analysis as A
-from jamsostek_analysis.figures import save_figure
-from jamsostek_analysis.figures.estimates import leave_one_out_plot
-from jamsostek_analysis.panel import build_province_panel
-from jamsostek_analysis.tables import write_table
+from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.output.figures import save_figure
+from jamsostek_analysis.output.figures.estimates import leave_one_out_plot
+from jamsostek_analysis.data.panel import build_province_panel
+from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)

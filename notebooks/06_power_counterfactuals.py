@@ -27,30 +27,30 @@
 #    quartile of coverage; informal (BPU) coverage +10 points; universal coverage (a far extrapolation).
 #    These are model-based counterfactuals under a linear-effect assumption, not forecasts.
 #
-# Logic: `jamsostek_analysis.power`, `jamsostek_analysis.counterfactual`, figures in
-# `jamsostek_analysis.figures.extreme`. Every number in the text is printed from the results.
+# Logic: `jamsostek_analysis.estimation.power`, `jamsostek_analysis.study.counterfactual`, figures in
+# `jamsostek_analysis.output.figures.extreme`. Every number in the text is printed from the results.
 
 # %%
 import numpy as np
 import pandas as pd
 
-from jamsostek_analysis import analysis as A
-from jamsostek_analysis import counterfactual as C
-from jamsostek_analysis import power as P
-from jamsostek_analysis.bundle import open_bundle
-from jamsostek_analysis.counterfactual import SCENARIOS, Effect
-from jamsostek_analysis.extreme import national_extreme_latest
-from jamsostek_analysis.figures import save_figure
-from jamsostek_analysis.figures.extreme import counterfactual_plot, power_curve_plot
-from jamsostek_analysis.panel import build_province_panel
-from jamsostek_analysis.reproduce import load_main_estimate
-from jamsostek_analysis.sources.curated import read_curated
-from jamsostek_analysis.tables import write_table
+from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.study import counterfactual as C
+from jamsostek_analysis.estimation import power as P
+from jamsostek_analysis.data.bundle import open_bundle
+from jamsostek_analysis.study.counterfactual import SCENARIOS, Effect
+from jamsostek_analysis.study.extreme import national_extreme_latest
+from jamsostek_analysis.output.figures import save_figure
+from jamsostek_analysis.output.figures.extreme import counterfactual_plot, power_curve_plot
+from jamsostek_analysis.data.panel import build_province_panel
+from jamsostek_analysis.pipeline.reproduce import load_main_estimate
+from jamsostek_analysis.data.sources.curated import read_curated
+from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
 # Parameters. The design years are A.MAIN_YEARS (the years with BPJS-TK data by province); the scenarios are
-# listed in jamsostek_analysis.counterfactual.SCENARIOS.
+# listed in jamsostek_analysis.study.counterfactual.SCENARIOS.
 SEED = 20240301
 N_SIMS = 2000
 bundle = open_bundle()

@@ -1,8 +1,8 @@
 """Shared pytest fixtures.
 
 ``bundle``   : the read-only data bundle, found like the CLI finds it (``$JAMSOSTEK_DATA_DIR``, then
-               ``../shared/data`` next to the repository); the whole session is skipped for tests that
-               use it when the bundle is absent.
+               ``data/bundle`` shipped in the repository). It is always there: a missing bundle is an
+               error, never a skip.
 ``data_dir`` : its root folder (a :class:`pathlib.Path`).
 
 Tests must never write into the bundle; copy the few files they need into ``tmp_path``.
@@ -18,13 +18,9 @@ import pytest
 @pytest.fixture(scope="session")
 def bundle():
     """The located data bundle (not re-verified here; ``tests/test_bundle.py`` verifies it)."""
-    from jamsostek_analysis.bundle import DataBundle
-    from jamsostek_analysis.errors import BundleError
+    from jamsostek_analysis.data.bundle import DataBundle
 
-    try:
-        return DataBundle.locate()
-    except BundleError as exc:
-        pytest.skip(f"data bundle not found (set JAMSOSTEK_DATA_DIR or place it at ../shared/data): {exc}")
+    return DataBundle.locate()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Tests of the analysis recipes (jamsostek_analysis.analysis) and the estimate figures.
+"""Tests of the analysis recipes (jamsostek_analysis.study.analysis) and the estimate figures.
 
 All data here are SIMULATED (labelled ``simulated_panel``): 34 provinces x 2022-2025 with a known
 coverage coefficient, so that the recipes can be checked against the truth and against direct
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamsostek_analysis import analysis as A
+from jamsostek_analysis.study import analysis as A
 from jamsostek_analysis.errors import PanelError
-from jamsostek_analysis.models import fit_panel
+from jamsostek_analysis.estimation.models import fit_panel
 
 TRUE_BETA = {"p0": -0.20, "p1": -0.05, "p2": -0.012}
 
@@ -260,7 +260,7 @@ def test_coefficient_plot_draws_given_points_and_intervals():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from jamsostek_analysis.figures.estimates import COEF_UNITS, coefficient_plot
+    from jamsostek_analysis.output.figures.estimates import COEF_UNITS, coefficient_plot
 
     tab = _coef_table()
     fig = coefficient_plot(tab)
@@ -299,7 +299,7 @@ def test_leave_one_out_plot_and_scatter(sim):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from jamsostek_analysis.figures.estimates import leave_one_out_plot, scatter_changes
+    from jamsostek_analysis.output.figures.estimates import leave_one_out_plot, scatter_changes
 
     loo = A.leave_one_province_out(sim)
     fig = leave_one_out_plot(loo, full_estimate=-0.2, full_ci=(-0.25, -0.15))

@@ -1,4 +1,4 @@
-"""Tests of jamsostek_analysis.bundle: locating, verifying (with cache) and user additions.
+"""Tests of jamsostek_analysis.data.bundle: locating, verifying (with cache) and user additions.
 
 The real bundle is only read; every test that alters files works on copies in ``tmp_path``.
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from jamsostek_analysis import bundle as bmod
-from jamsostek_analysis.bundle import BundleWarning, DataBundle, add_file, open_bundle, read_manifest
+from jamsostek_analysis.data import bundle as bmod
+from jamsostek_analysis.data.bundle import BundleWarning, DataBundle, add_file, open_bundle, read_manifest
 from jamsostek_analysis.cli import main
 from jamsostek_analysis.errors import BundleError
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-needs_real = pytest.mark.skipif(not (REAL / "MANIFEST.tsv").is_file(), reason=f"data bundle absent at {REAL}")
+REAL = Path(__file__).resolve().parents[1] / "data" / "bundle"
+N_BUNDLE_FILES = 451  # files listed in data/bundle/MANIFEST.tsv (MANIFEST.tsv itself is not listed)
 
 POV = "raw/bps/poverty_province"
 NBSP_FILE = (
@@ -49,8 +49,6 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def small(tmp_path) -> Path:
     """A copy of five real bundle files (odd names included) with their real manifest lines."""
-    if not (REAL / "MANIFEST.tsv").is_file():
-        pytest.skip(f"data bundle absent at {REAL}")
     root = tmp_path / "bundle"
     lines = {ln.split("\t")[0]: ln for ln in (REAL / "MANIFEST.tsv").read_text(encoding="utf-8").split("\n") if ln}
     for rel in PICKED:
@@ -81,11 +79,10 @@ def _counting_hash(monkeypatch) -> list[str]:
 # ---------------------------------------------------------------- the real bundle
 
 
-@needs_real
 def test_real_bundle_verifies_every_manifest_line():
     manifest_lines = [ln for ln in (REAL / "MANIFEST.tsv").read_text(encoding="utf-8").split("\n") if ln]
     table = DataBundle(root=REAL.resolve()).verify()
-    assert len(table) == len(manifest_lines) == 447
+    assert len(table) == len(manifest_lines) == N_BUNDLE_FILES
     assert (table["status"] == "ok").all() and (table["origin"] == "bundle").all()
     assert set(table["relpath"]) == {ln.split("\t")[0] for ln in manifest_lines}
     row = table.set_index("relpath").loc[NBSP_FILE]  # the U+00A0 file name, matched exactly
@@ -94,10 +91,24 @@ def test_real_bundle_verifies_every_manifest_line():
     assert table.attrs["warnings"] == []
 
 
-@needs_real
-def test_default_location_is_shared_data_next_to_repo(bundle, data_dir):
+def test_default_location_is_the_bundle_shipped_in_the_repository(bundle, data_dir):
     assert DataBundle.locate().root == REAL.resolve() == data_dir
     assert bundle.extra == ()
+
+
+def test_shipped_bundle_is_byte_identical_to_its_manifest():
+    """Independent of the package's own verifier: hash every file listed in the shipped MANIFEST.tsv,
+    and check that nothing unlisted was added to data/bundle (the bundle is never edited)."""
+    import hashlib
+
+    lines = [ln.split("\t") for ln in (REAL / "MANIFEST.tsv").read_text(encoding="utf-8").split("\n") if ln]
+    assert len(lines) == N_BUNDLE_FILES
+    for rel, size, sha in lines:
+        data = (REAL / rel).read_bytes()
+        assert len(data) == int(size), rel
+        assert hashlib.sha256(data).hexdigest() == sha, rel
+    on_disk = {p.relative_to(REAL).as_posix() for p in REAL.rglob("*") if p.is_file()}
+    assert on_disk == {rel for rel, _, _ in lines} | {"MANIFEST.tsv"}
 
 
 # ---------------------------------------------------------------- verification failures

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.cli import main
-from jamsostek_analysis.models import fit_panel
+from jamsostek_analysis.estimation.models import fit_panel
 
 
 def make_panel(seed: int = 2, G: int = 20) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def test_bootstrap_is_called_for_the_first_x(csv, capsys, monkeypatch):
         calls.update(param=param, B=B, weight_type=weight_type, seed=seed, names=result.design.names)
         return types.SimpleNamespace(pvalue=0.123, conf_int=(-1.0, float("inf")), B=B, enumerated=False)
 
-    monkeypatch.setitem(sys.modules, "jamsostek_analysis.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
+    monkeypatch.setitem(sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
     argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "gdp", "--bootstrap", "99", "--seed", "7", "--json"]
     _, out, _ = run(argv, capsys)
     d = json.loads(out)
@@ -125,7 +125,7 @@ def test_bootstrap_is_called_for_the_first_x(csv, capsys, monkeypatch):
 
 
 def test_bootstrap_with_real_module_uses_model_t(csv, capsys):
-    wb = pytest.importorskip("jamsostek_analysis.wildboot")
+    wb = pytest.importorskip("jamsostek_analysis.estimation.wildboot")
     path, df = csv
     ref = fit_panel(df, "p0", "coverage_rate")
     res = wb.wild_cluster_bootstrap(ref, param="coverage_rate", B=199, weight_type="webb", seed=1)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from jamsostek_analysis.counterfactual import BASIS, Effect, counterfactual_poverty, coverage_scenarios
+from jamsostek_analysis.study.counterfactual import BASIS, Effect, counterfactual_poverty, coverage_scenarios
 from jamsostek_analysis.errors import EstimationError
 
 
@@ -120,7 +120,7 @@ def test_bpu_plus_10_and_effect_inputs(frame):
 
 
 def test_effect_from_panel_result(frame):
-    from jamsostek_analysis.models import fit_panel
+    from jamsostek_analysis.estimation.models import fit_panel
 
     rng = np.random.default_rng(0)
     panel = pd.DataFrame(
@@ -167,8 +167,8 @@ def test_missing_and_bad_inputs(frame):
 
 
 def test_linear_people_change_and_people_effect_share_it(frame):
-    from jamsostek_analysis import analysis as A
-    from jamsostek_analysis.counterfactual import linear_people_change
+    from jamsostek_analysis.study import analysis as A
+    from jamsostek_analysis.study.counterfactual import linear_people_change
 
     # -0.1 pp per point; +10 points in 11 (1,000,000 people) and +20 in 12 (2,000,000):
     # -0.1 x (10 x 1e6 + 20 x 2e6) / 100 = -50,000 people
@@ -197,7 +197,7 @@ def test_linear_people_change_and_people_effect_share_it(frame):
 
 
 def test_national_counterfactuals_and_scenario_table(frame):
-    from jamsostek_analysis.counterfactual import interpretation_lines, national_counterfactuals, scenario_table
+    from jamsostek_analysis.study.counterfactual import interpretation_lines, national_counterfactuals, scenario_table
 
     eff = Effect.from_se(BETA, SE, DF)
     wide = Effect.from_ci(BETA, -0.3, 0.1, source="test interval")

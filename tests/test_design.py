@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from jamsostek_analysis.design import (
+from jamsostek_analysis.estimation.design import (
     absorb,
     count_absorbed_levels,
     drop_singletons,

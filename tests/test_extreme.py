@@ -28,14 +28,14 @@ def rows(data_dir):
 
 @pytest.fixture(scope="module")
 def panel(bundle):
-    from jamsostek_analysis.panel import build_province_panel
+    from jamsostek_analysis.data.panel import build_province_panel
 
     return build_province_panel(bundle, geography="34", first_year=2023, last_year=2023)
 
 
 @pytest.fixture(scope="module")
 def cs(bundle, panel):
-    from jamsostek_analysis.extreme import extreme_poverty_cross_section
+    from jamsostek_analysis.study.extreme import extreme_poverty_cross_section
 
     return extreme_poverty_cross_section(bundle, panel)
 
@@ -78,7 +78,7 @@ def test_counts_match_independent_count(cs, rows):
 
 def test_conflicts_flagged_and_conservative_variant(bundle, panel, cs):
     from jamsostek_analysis.errors import PanelError
-    from jamsostek_analysis.extreme import extreme_poverty_cross_section
+    from jamsostek_analysis.study.extreme import extreme_poverty_cross_section
 
     d = _by_code(cs)
     assert sorted(cs.loc[cs["conflict"] != "", "province_code"]) == ["36", "75"]
@@ -102,8 +102,8 @@ def test_panel_columns_merged(cs, panel):
 
 
 def test_missing_province_is_nan_and_dropped_with_count(bundle, panel, capsys):
-    from jamsostek_analysis.extreme import extreme_poverty_cross_section, extreme_poverty_regression
-    from jamsostek_analysis.sources.curated import read_curated
+    from jamsostek_analysis.study.extreme import extreme_poverty_cross_section, extreme_poverty_regression
+    from jamsostek_analysis.data.sources.curated import read_curated
 
     frag = read_curated(bundle, "extreme_poverty_province_fragments")
     frag = frag[~((frag["province_code"] == "11") & (frag["year"] == 2023))]
@@ -118,7 +118,7 @@ def test_missing_province_is_nan_and_dropped_with_count(bundle, panel, capsys):
 
 
 def test_interval_regression_on_real_cross_section(cs):
-    from jamsostek_analysis.extreme import extreme_poverty_regression
+    from jamsostek_analysis.study.extreme import extreme_poverty_regression
 
     res = extreme_poverty_regression(cs, "coverage_rate", ("p0",), verbose=False)
     assert res.converged and res.nobs == 34
@@ -134,7 +134,7 @@ def test_interval_regression_on_real_cross_section(cs):
 
 
 def test_proxy_correlations_match_scipy_and_pandas(cs):
-    from jamsostek_analysis.extreme import proxy_relationships
+    from jamsostek_analysis.study.extreme import proxy_relationships
 
     out = proxy_relationships(cs).set_index("proxy")
     ex = cs[cs["status"] == "exact"]
@@ -153,7 +153,7 @@ def test_proxy_correlations_match_scipy_and_pandas(cs):
 
 
 def test_proxy_table_stacks_samples(cs):
-    from jamsostek_analysis.extreme import proxy_table
+    from jamsostek_analysis.study.extreme import proxy_table
 
     t = proxy_table(cs)
     assert t["sample"].tolist() == ["all exact-value provinces"] * 3 + ["excluding Papua, Papua Barat"] * 3
@@ -165,7 +165,7 @@ def test_proxy_table_stacks_samples(cs):
 
 def test_band_consistency_counts_by_hand():
     from jamsostek_analysis.errors import EstimationError
-    from jamsostek_analysis.extreme import band_consistency
+    from jamsostek_analysis.study.extreme import band_consistency
 
     cs = pd.DataFrame({"status": ["bounded"] * 4 + ["exact"], "lower": [1.0, 1, 1, 1, 0.5],
                        "upper": [5.0, 5, 5, 5, 0.5], "p0": [1.0, 2.0, 10.0, np.nan, 1.0]})
@@ -179,7 +179,7 @@ def test_band_consistency_counts_by_hand():
 
 
 def test_coefficient_table_equals_results(cs):
-    from jamsostek_analysis.extreme import coefficient_table, extreme_poverty_regression
+    from jamsostek_analysis.study.extreme import coefficient_table, extreme_poverty_regression
 
     ir = {"none": extreme_poverty_regression(cs, controls=(), verbose=False),
           "P0": extreme_poverty_regression(cs, controls=("p0",), verbose=False)}
@@ -192,9 +192,9 @@ def test_coefficient_table_equals_results(cs):
 
 
 def test_national_series_notes_and_rate(data_dir):
-    from jamsostek_analysis.extreme import national_rate, national_series_notes
-    from jamsostek_analysis.figures.descriptive import national_extreme_poverty
-    from jamsostek_analysis.sources.curated import read_curated
+    from jamsostek_analysis.study.extreme import national_rate, national_series_notes
+    from jamsostek_analysis.output.figures.descriptive import national_extreme_poverty
+    from jamsostek_analysis.data.sources.curated import read_curated
 
     nat = national_extreme_poverty(read_curated(None, "extreme_poverty_national"))
     notes = national_series_notes(nat)
@@ -206,8 +206,8 @@ def test_national_series_notes_and_rate(data_dir):
 
 
 def test_national_extreme_latest(data_dir):
-    from jamsostek_analysis.extreme import national_extreme_latest
-    from jamsostek_analysis.sources.curated import read_curated
+    from jamsostek_analysis.study.extreme import national_extreme_latest
+    from jamsostek_analysis.data.sources.curated import read_curated
 
     got = national_extreme_latest(read_curated(None, "extreme_poverty_national"))
     with open(data_dir / "curated/extreme_poverty_national.csv", newline="", encoding="utf-8") as fh:
@@ -229,7 +229,7 @@ def _gid(ax, gid):
 def test_extreme_vs_proxies_draws_points_and_bars(cs):
     import matplotlib.pyplot as plt
 
-    from jamsostek_analysis.figures.extreme import extreme_vs_proxies
+    from jamsostek_analysis.output.figures.extreme import extreme_vs_proxies
 
     fig = extreme_vs_proxies(cs)
     try:
@@ -252,7 +252,7 @@ def test_extreme_vs_proxies_draws_points_and_bars(cs):
 def test_power_curve_plot_lines():
     import matplotlib.pyplot as plt
 
-    from jamsostek_analysis.figures.extreme import FigureDataError, power_curve_plot
+    from jamsostek_analysis.output.figures.extreme import FigureDataError, power_curve_plot
 
     betas = np.linspace(0, 0.05, 6)
     df = pd.concat([pd.DataFrame({"beta": betas, "power": np.linspace(0.05, 1, 6), "mc_se": 0.01, "label": lab})
@@ -275,7 +275,7 @@ def test_power_curve_plot_lines():
 def test_counterfactual_plot_marks_extrapolation():
     import matplotlib.pyplot as plt
 
-    from jamsostek_analysis.figures.extreme import counterfactual_plot
+    from jamsostek_analysis.output.figures.extreme import counterfactual_plot
 
     nat = pd.DataFrame({
         "level": "national", "scenario": ["best_quartile", "bpu_plus_10", "universal"], "delta_x": [9.0, 6.1, 75.3],

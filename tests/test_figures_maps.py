@@ -17,7 +17,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from jamsostek_analysis.errors import ParseError, RegionError
-from jamsostek_analysis.figures import descriptive, maps
+from jamsostek_analysis.output.figures import descriptive, maps
 
 NEW_PAPUA = {"92", "95", "96", "97"}
 
@@ -47,12 +47,9 @@ def fragments_raw(data_dir):
 @pytest.fixture(scope="module")
 def panel_pub(bundle):
     """The as-published panel, built once for this module."""
-    try:
-        from jamsostek_analysis.panel import build_province_panel
+    from jamsostek_analysis.data.panel import build_province_panel
 
-        return build_province_panel(bundle)
-    except Exception as exc:  # pragma: no cover - panel module still in progress
-        pytest.skip(f"panel not available: {exc}")
+    return build_province_panel(bundle)
 
 
 def _province_patches(fig):
@@ -232,14 +229,14 @@ def test_availability_counts_real_panel_shares(panel_pub):
 
 @pytest.fixture(scope="module")
 def extreme(bundle):
-    from jamsostek_analysis.sources.curated import read_curated
+    from jamsostek_analysis.data.sources.curated import read_curated
 
     return descriptive.national_extreme_poverty(read_curated(bundle, "extreme_poverty_national"))
 
 
 @pytest.fixture(scope="module")
 def participants(bundle):
-    from jamsostek_analysis.sources.curated import read_curated
+    from jamsostek_analysis.data.sources.curated import read_curated
 
     return descriptive.national_active_participants(read_curated(bundle, "bpjstk_national_series"))
 
@@ -282,7 +279,7 @@ def test_national_active_participants_only_active(participants):
 
 
 def test_national_p0_march_values(bundle):
-    from jamsostek_analysis.sources.bps import read_bps_topic
+    from jamsostek_analysis.data.sources.bps import read_bps_topic
 
     p0 = descriptive.national_p0_march(read_bps_topic(bundle, "poverty_national")).set_index("year")
     assert list(p0.index) == list(range(2007, 2026))

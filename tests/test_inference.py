@@ -1,4 +1,4 @@
-"""Variance estimators of jamsostek_analysis.inference against independent computations.
+"""Variance estimators of jamsostek_analysis.estimation.inference against independent computations.
 
 CR2 is checked against a direct implementation written here with NumPy on the *full* dummy
 design (no absorption, no shared code), and against its defining property: under iid errors its
@@ -13,10 +13,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from jamsostek_analysis import inference
-from jamsostek_analysis.design import absorb, factorize
+from jamsostek_analysis.estimation import inference
+from jamsostek_analysis.estimation.design import absorb, factorize
 from jamsostek_analysis.errors import EstimationError
-from jamsostek_analysis.models import fit_panel
+from jamsostek_analysis.estimation.models import fit_panel
 
 
 def small_panel(seed: int, G: int = 12, weights: bool = False) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from jamsostek_analysis.errors import EstimationError
-from jamsostek_analysis.models import interval_regression
+from jamsostek_analysis.estimation.models import interval_regression
 
 
 def censored_sample(n: int = 5000, seed: int = 0):

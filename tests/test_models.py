@@ -16,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 
 from jamsostek_analysis.errors import EstimationError
-from jamsostek_analysis.models import fit_panel
+from jamsostek_analysis.estimation.models import fit_panel
 
 RTOL = 1e-8
 pytestmark = [

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jamsostek_analysis.reproduce import run_notebooks
+from jamsostek_analysis.pipeline.reproduce import run_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "figures"

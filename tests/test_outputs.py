@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamsostek_analysis.figures import (
+from jamsostek_analysis.output.figures import (
     OutputError,
     house_style,
     output_dir,
     save_figure,
     source_note,
 )
-from jamsostek_analysis.tables import (
+from jamsostek_analysis.output.tables import (
     format_cell,
     format_number,
     regression_table,
@@ -110,7 +110,7 @@ def test_save_figure_in_subprocess_gives_same_bytes(out, tmp_path):
     here = {p.suffix: p.read_bytes() for p in save_figure(fig, "sub")}
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); from test_outputs import _figure;"
-        "from jamsostek_analysis.figures import save_figure; save_figure(_figure(), 'sub')"
+        "from jamsostek_analysis.output.figures import save_figure; save_figure(_figure(), 'sub')"
     )
     env = dict(os.environ, JAMSOSTEK_OUTPUT_DIR=str(tmp_path / "other"), PYTHONHASHSEED="123", MPLBACKEND="Agg")
     subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__)], check=True, env=env, timeout=120)
@@ -148,7 +148,7 @@ def test_house_style_is_scoped_and_source_note_added():
 
 def test_importing_writers_does_not_import_heavy_libraries():
     code = (
-        "import sys, jamsostek_analysis.figures, jamsostek_analysis.tables, jamsostek_analysis.reproduce;"
+        "import sys, jamsostek_analysis.output.figures, jamsostek_analysis.output.tables, jamsostek_analysis.pipeline.reproduce;"
         "heavy = [m for m in ('matplotlib', 'pandas', 'nbclient', 'jupytext', 'geopandas') if m in sys.modules];"
         "print(','.join(heavy))"
     )

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.errors import PanelError
-from jamsostek_analysis.panel import (
+from jamsostek_analysis.data.panel import (
     PANEL_COLUMNS,
     aggregate_to_34,
     add_coverage,
@@ -160,7 +160,7 @@ def test_province_sets(panel, bundle, name_to_code):
     assert [boundary_for_year(y) for y in (2014, 2015, 2023, 2024)] == ["33", "34", "34", "38"]
     assert len(panel_province_set(2024)) == 38
     # the panel's set is the poverty tables' set (Kaltara from 2015), not the administrative one (2013)
-    from jamsostek_analysis.regions import province_set
+    from jamsostek_analysis.data.regions import province_set
 
     for y in range(2007, 2026):
         assert panel_province_set(y) == province_set(y, topic="poverty_province") == tuple(sorted(panel.loc[panel["year"] == y, "province_code"]))
@@ -191,7 +191,7 @@ def test_no_value_of_another_geography(panel):
 
 
 def test_geography_34_aggregates_papua(panel, panel34, bundle):
-    from jamsostek_analysis.sources.compiled import read_compiled_panel
+    from jamsostek_analysis.data.sources.compiled import read_compiled_panel
 
     comp = read_compiled_panel(bundle).set_index(["province_code", "year"])
     a = panel.set_index(["province_code", "year"])
@@ -254,7 +254,7 @@ def test_poverty_population_is_the_denominator_of_p0(panel, panel34):
 
 
 def test_add_poverty_population_hand_values():
-    from jamsostek_analysis.panel import add_poverty_population
+    from jamsostek_analysis.data.panel import add_poverty_population
 
     df = pd.DataFrame({"poor_thousand": [50.0, 10.0, np.nan, 5.0], "p0": [10.0, 0.0, 5.0, np.nan]})
     out = add_poverty_population(df)
@@ -383,7 +383,7 @@ def test_aggregate_to_34_errors():
 
 
 def test_aggregate_to_34_default_crosswalk_matches_file(bundle):
-    from jamsostek_analysis.regions import province_crosswalk
+    from jamsostek_analysis.data.regions import province_crosswalk
 
     cw = province_crosswalk(bundle)
     t = _toy()
@@ -396,7 +396,7 @@ def test_aggregate_to_34_default_crosswalk_matches_file(bundle):
 
 
 def test_duplicate_province_year_in_input_is_panel_error(bundle, tmp_path):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     rel = "raw/compiled/den_econ_annual_full_extract.csv"
     lines = bundle.path(rel).read_text(encoding="utf-8").splitlines()
@@ -410,7 +410,7 @@ def test_duplicate_province_year_in_input_is_panel_error(bundle, tmp_path):
 
 def test_table_missing_province_rows_is_panel_error(bundle, tmp_path):
     """A user copy that lost its last rows (Papua provinces) must not become silent NaN."""
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     name = "Persentase Tenaga Kerja Formal Menurut Provinsi, 2025.csv"
     rel = f"raw/bps/formal_employment_province/{name}"
@@ -420,7 +420,7 @@ def test_table_missing_province_rows_is_panel_error(bundle, tmp_path):
     target = tmp_path / rel
     target.parent.mkdir(parents=True)
     target.write_text("\n".join(keep) + "\n", encoding="utf-8")
-    from jamsostek_analysis.bundle import BundleWarning
+    from jamsostek_analysis.data.bundle import BundleWarning
 
     with pytest.warns(BundleWarning, match=re.escape(name) + " replaced by user additions of the same name"):
         with pytest.raises(PanelError, match=r"formal_share \(R2-A1: " + re.escape(name) + r"\), year 2025: no row for province\(s\) 95, 96"):
@@ -428,7 +428,7 @@ def test_table_missing_province_rows_is_panel_error(bundle, tmp_path):
 
 
 def test_kemnaker_missing_province_is_panel_error(bundle, tmp_path):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     rel = "raw/kemnaker/data_peserta_bpjstk.csv"
     lines = bundle.path(rel).read_text(encoding="utf-8").splitlines()
@@ -440,7 +440,7 @@ def test_kemnaker_missing_province_is_panel_error(bundle, tmp_path):
 
 
 def test_select_variable_duplicate_names_file_province_year():
-    from jamsostek_analysis.panel import COVARIATE_SPECS, select_variable
+    from jamsostek_analysis.data.panel import COVARIATE_SPECS, select_variable
 
     spec = next(s for s in COVARIATE_SPECS if s.column == "hdi")
     long = pd.DataFrame({
@@ -468,7 +468,7 @@ def _years(spec: str) -> set[int]:
 
 
 def test_dictionary_covers_every_column_and_years_match(panel, bundle):
-    from jamsostek_analysis.sources.curated import read_sources
+    from jamsostek_analysis.data.sources.curated import read_sources
 
     d = data_dictionary()
     assert list(d.columns) == ["column", "definition", "unit", "source_id", "survey_round", "years_available", "notes"]
@@ -489,7 +489,7 @@ def test_dictionary_covers_every_column_and_years_match(panel, bundle):
 
 
 def test_readme_dictionary_is_generated():
-    from jamsostek_analysis.panel import README_MARKER, replace_dictionary_section
+    from jamsostek_analysis.data.panel import README_MARKER, replace_dictionary_section
 
     readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
     assert readme.count(README_MARKER) == 1
@@ -498,9 +498,9 @@ def test_readme_dictionary_is_generated():
 
 
 def test_labour_sources_agree(panel, bundle):
-    from jamsostek_analysis.panel import COVARIATE_SPECS, select_variable
-    from jamsostek_analysis.sources.bps import read_bps_topic
-    from jamsostek_analysis.sources.compiled import read_compiled_panel
+    from jamsostek_analysis.data.panel import COVARIATE_SPECS, select_variable
+    from jamsostek_analysis.data.sources.bps import read_bps_topic
+    from jamsostek_analysis.data.sources.compiled import read_compiled_panel
 
     spec = {s.column: s for s in COVARIATE_SPECS}
     b05 = select_variable(read_bps_topic(bundle, "tpt_tpak_province"), spec["tpt_b05"])
@@ -533,7 +533,7 @@ def test_csv_is_stable_and_exact(panel, tmp_path):
 def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatch, capsys):
     import argparse
 
-    import jamsostek_analysis.panel as panel_mod
+    import jamsostek_analysis.data.panel as panel_mod
 
     calls = {}
 
@@ -542,7 +542,7 @@ def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatc
         return panel.iloc[::-1]  # reversed on purpose: the writer restores (year, province_code) order
 
     monkeypatch.setattr(panel_mod, "build_province_panel", fake_build)
-    monkeypatch.setattr("jamsostek_analysis.bundle.open_bundle", lambda d, e: bundle)
+    monkeypatch.setattr("jamsostek_analysis.data.bundle.open_bundle", lambda d, e: bundle)
     args = argparse.Namespace(data_dir=bundle.root, extra_data=None, out=tmp_path / "out" / "panel.csv",
                               geography="34", bpjstk_source="kemnaker", dictionary=tmp_path / "dict.csv")  # fmt: skip
     assert panel_mod.cli_panel(args) == 0

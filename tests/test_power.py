@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamsostek_analysis import power as pw
+from jamsostek_analysis.estimation import power as pw
 from jamsostek_analysis.errors import EstimationError
 
 
@@ -118,7 +118,7 @@ def small_params():
 
 
 def test_vectorised_crv1_equals_fit_panel_and_pyfixest():
-    from jamsostek_analysis.models import fit_panel
+    from jamsostek_analysis.estimation.models import fit_panel
 
     # unbalanced 38 x 4 design with a gap
     df = make_panel(38, 4, seed=8).drop(index=[5, 17, 40]).reset_index(drop=True)
@@ -192,7 +192,7 @@ def test_analytic_and_simulated_mde_agree():
 def test_analytic_se_matches_closed_form_iid(small_params):
     # rho = 0: SD(b_hat) = sigma_e / sqrt(x_tilde'x_tilde)
     p = dataclasses.replace(small_params, rho=0.0)
-    from jamsostek_analysis.design import absorb, factorize
+    from jamsostek_analysis.estimation.design import absorb, factorize
 
     years = np.unique(p.times)
     xt = absorb(p.x_values, [factorize(p.units), np.searchsorted(years, p.times)])

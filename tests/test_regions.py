@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.errors import RegionError
-from jamsostek_analysis.regions import (
+from jamsostek_analysis.data.regions import (
     NATIONAL_CODE,
     RegionResolver,
     default_resolver,

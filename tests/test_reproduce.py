@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jamsostek_analysis.reproduce import (
+from jamsostek_analysis.pipeline.reproduce import (
     NotebookSpec,
     ReproduceError,
     cli_reproduce,
@@ -341,7 +341,7 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
 
 
 def test_save_and_load_main_estimate(tmp_path, monkeypatch):
-    from jamsostek_analysis.reproduce import load_main_estimate, save_main_estimate
+    from jamsostek_analysis.pipeline.reproduce import load_main_estimate, save_main_estimate
 
     monkeypatch.setenv("JAMSOSTEK_BUILD_DIR", str(tmp_path / "b"))
     assert load_main_estimate() is None  # nothing saved yet

@@ -15,28 +15,25 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.errors import ParseError, RegionError
-from jamsostek_analysis.regions import RegionResolver, province_set, split_parent_34
-from jamsostek_analysis.sources.bps import COLUMNS, KEY_COLUMNS, OVERRIDE_COLUMNS, read_bps_table, read_bps_topic
+from jamsostek_analysis.data.regions import RegionResolver, province_set, split_parent_34
+from jamsostek_analysis.data.sources.bps import COLUMNS, KEY_COLUMNS, OVERRIDE_COLUMNS, read_bps_table, read_bps_topic
 
 
-def _bundle_root() -> Path | None:
-    try:
-        from jamsostek_analysis.bundle import DataBundle
+def _bundle_root() -> Path:
+    from jamsostek_analysis.data.bundle import DataBundle
 
-        return DataBundle.locate().root
-    except Exception:  # no bundle: the parametrised tests are skipped
-        return None
+    return DataBundle.locate().root  # the bundle ships with the repository: absent is an error
 
 
 ROOT = _bundle_root()
-BPS = ROOT / "raw" / "bps" if ROOT else None
-FILES = sorted(p for p in BPS.rglob("*") if p.is_file() and p.suffix in (".csv", ".xlsx")) if BPS else []
+BPS = ROOT / "raw" / "bps"
+FILES = sorted(p for p in BPS.rglob("*") if p.is_file() and p.suffix in (".csv", ".xlsx"))
+assert len(FILES) == 422, f"expected 422 BPS exports in {BPS}, found {len(FILES)}"
 DISTRICT_TOPICS = {"poverty_district", "mean_years_schooling"}
 NATIONAL_TOPICS = {"poverty_national"}
 EMPTY_FILES = {"[Seri 2010] Produk Domestik Regional Bruto Per Kapita, 2011.csv"}  # README: 2011 file empty
 MISSING = {"-", "\u2013", "...", ""}
 
-pytestmark = pytest.mark.skipif(ROOT is None, reason="data bundle not found")
 
 
 @functools.lru_cache(maxsize=1)
@@ -453,7 +450,7 @@ def test_read_bps_topic_concatenates_the_bundle(bundle):
 
 
 def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     extra = tmp_path / "extra"
     topic_dir = extra / "raw" / "bps" / "poverty_province"
@@ -463,7 +460,7 @@ def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
     new_name = P0_2025.replace(", 2025.csv", ", 2025 (2).csv")
     (topic_dir / new_name).write_text("\n".join(lines), encoding="utf-8")
     b2 = DataBundle(root=bundle.root, extra=(extra,))
-    from jamsostek_analysis.bundle import BundleWarning
+    from jamsostek_analysis.data.bundle import BundleWarning
 
     base = read_bps_topic(bundle, "poverty_province", _resolver())
     assert base.attrs["overrides"] == [] and base.attrs["replaced_files"] == []
@@ -489,7 +486,7 @@ def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
 
 
 def test_conflicting_duplicate_inside_the_bundle_raises_naming_both_files(bundle, tmp_path):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     root = tmp_path / "bundle"
     d = root / "raw" / "bps" / "poverty_province"

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.errors import PanelError, ParseError
-from jamsostek_analysis.sources.compiled import (
+from jamsostek_analysis.data.sources.compiled import (
     COMPILED_PANEL_RELPATH,
     check_lags,
     parse_compiled_panel,
     read_compiled_panel,
 )
-from jamsostek_analysis.sources.curated import list_curated, read_curated, read_sources
-from jamsostek_analysis.sources.kemnaker import (
+from jamsostek_analysis.data.sources.curated import list_curated, read_curated, read_sources
+from jamsostek_analysis.data.sources.kemnaker import (
     KEMNAKER_RELPATH,
     parse_kemnaker_participants,
     read_kemnaker_participants,
@@ -98,7 +98,7 @@ def test_kemnaker_duplicate_province_is_panel_error(kemnaker_text):
 
 
 def test_kemnaker_malformed_copy_via_extra_data(bundle, tmp_path, kemnaker_text):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     target = tmp_path / KEMNAKER_RELPATH
     target.parent.mkdir(parents=True)
@@ -109,7 +109,7 @@ def test_kemnaker_malformed_copy_via_extra_data(bundle, tmp_path, kemnaker_text)
 
 
 def test_unknown_province_in_secondary_readers_names_file_and_row(bundle, tmp_path, kemnaker_text, compiled_text):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
     from jamsostek_analysis.errors import RegionError
 
     for rel, text, old, new, row in (
@@ -181,7 +181,7 @@ def test_compiled_non_numeric_and_duplicate(compiled_text):
 
 
 def test_compiled_lag_error_via_extra_data(bundle, tmp_path, compiled_text):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     target = tmp_path / COMPILED_PANEL_RELPATH
     target.parent.mkdir(parents=True)
@@ -221,7 +221,7 @@ def test_curated_values_and_bands(bundle):
 
 
 def test_curated_missing_source_id_is_error(bundle, tmp_path):
-    from jamsostek_analysis.bundle import DataBundle
+    from jamsostek_analysis.data.bundle import DataBundle
 
     src = bundle.path("curated/bps_labour_national.csv")
     (tmp_path / "curated").mkdir()

@@ -1,4 +1,4 @@
-"""Tests of the fast wild cluster bootstrap (jamsostek_analysis.wildboot).
+"""Tests of the fast wild cluster bootstrap (jamsostek_analysis.estimation.wildboot).
 
 Checks: exact agreement with pyfixest/wildboottest (same draws: full Rademacher enumeration and
 the same seed), agreement to 1e-10 with a slow explicit dummy-variable implementation (WCR and
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jamsostek_analysis.design import absorb, count_absorbed_levels
+from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels
 from jamsostek_analysis.errors import EstimationError
-from jamsostek_analysis.wildboot import (
+from jamsostek_analysis.estimation.wildboot import (
     draw_weights,
     enumerate_rademacher,
     wild_cluster_bootstrap,
@@ -255,7 +255,7 @@ def test_degenerate_inputs_raise():
     cl = df["unit"].to_numpy()
     with pytest.raises(EstimationError, match="standard error of column 0 is zero"):
         wild_cluster_bootstrap_arrays(2.0 * X[:, 0] - X[:, 1], X, cl, B=99, fe=fe)  # perfect fit
-    models = pytest.importorskip("jamsostek_analysis.models")
+    models = pytest.importorskip("jamsostek_analysis.estimation.models")
     res = models.fit_panel(df, "y", "x", unit="unit", time="year", cluster=None, vcov="iid")
     with pytest.raises(EstimationError, match="needs a clustered fit"):
         wild_cluster_bootstrap(res, "x", B=99)
@@ -310,7 +310,7 @@ def test_string_cluster_labels_and_errors():
 
 
 def test_wrapper_on_fit_panel_result():
-    models = pytest.importorskip("jamsostek_analysis.models")
+    models = pytest.importorskip("jamsostek_analysis.estimation.models")
     df = _panel(20, 4, seed=13, beta=0.3)
     df["province_code"] = (df["unit"] + 11).astype(str)
     res = models.fit_panel(df, "y", "x", controls=["z"], unit="province_code", time="year")

@@ -1,0 +1,1416 @@
+"""Panel regressions (TWFE, first differences, long differences) and interval regression.
+
+:func:`fit_panel` estimates ``y_it = b'x_it + g'controls_it + fixed effects + e_it`` by least
+squares with the fixed effects absorbed (:func:`jamsostek_analysis.estimation.design.absorb`) and returns a
+:class:`PanelResult` with analytic few-cluster inference (:mod:`jamsostek_analysis.estimation.inference`)
+and the absorbed design (:class:`PanelDesign`) consumed by the wild cluster bootstrap.
+
+Sample rules (never silent):
+
+* Rows with a missing outcome, regressor, control, weight, fixed-effect or cluster label are
+  dropped; :attr:`PanelResult.drop_reasons` counts them per column and ``summary()`` prints it.
+* Singletons (fixed-effect groups with one observation) are dropped iteratively, as fixest and
+  pyfixest (``fixef_rm="singleton"``) do: they are fitted perfectly by their own dummy and carry
+  no information on the slopes, but would inflate ``N``. They are counted under
+  ``"singleton fixed-effect group"``.
+* First differences and lags/leads are taken within unit over *consecutive* periods only
+  (``t`` and ``t - 1`` both present in the data); a gap in the time variable yields a missing
+  difference/lag, never a difference across the gap.
+
+:func:`interval_regression` is a normal-likelihood regression for outcomes known exactly, only as
+a bound, or only as an interval (e.g. "extreme poverty between 1 % and 5 %").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels, drop_singletons, factorize, is_nested
+from jamsostek_analysis.errors import EstimationError
+from jamsostek_analysis.estimation import inference
+
+__all__ = [
+    "IntervalResult",
+    "PanelDesign",
+    "PanelResult",
+    "cli_estimate",
+    "fit_panel",
+    "interval_regression",
+    "ssc_absorbed_count",
+]
+
+MODELS = ("twfe", "fd", "ld")
+VCOV_TYPES = ("CRV1", "CR2", "iid", "hetero")
+#: Reference t distributions of the CR2 test: ``"bm"`` Bell-McCaffrey / Imbens-Kolesar
+#: Satterthwaite df per coefficient (default), ``"G-1"`` the CRV1 convention.
+CR2_DF = ("bm", "G-1")
+
+
+class _UnitDefault:
+    """Sentinel: cluster by the unit column (the default of :func:`fit_panel`)."""
+
+    def __repr__(self) -> str:
+        return "<unit>"
+
+
+UNIT = _UnitDefault()
+
+
+def _finite_or_none(v: Any) -> float | None:
+    """``float(v)``, or None for NaN and infinities (JSON has neither)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------------------------------
+# result objects
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PanelDesign:
+    """Absorbed design of a fitted panel regression (input of the wild cluster bootstrap).
+
+    Attributes
+    ----------
+    y_tilde, X_tilde
+        Outcome ``(n,)`` and regressors ``(n, k)`` with the fixed effects partialled out and,
+        if weighted, multiplied by ``sqrt(w)``; OLS of ``y_tilde`` on ``X_tilde`` reproduces the
+        coefficients.
+    cluster
+        ``int64`` cluster codes ``0..G-1`` (``None`` when not clustered).
+    names
+        Column names of ``X_tilde`` (the coefficient names).
+    weights
+        Regression weights ``w`` (not square-rooted) or ``None``.
+    fe_codes
+        Integer codes of the absorbed fixed-effect factors.
+    n_absorbed
+        Linearly independent fixed-effect dummies absorbed (``A``).
+    k_ssc
+        ``K`` of the CRV1 factor ``G/(G-1) (N-1)/(N-K)`` (coefficients + non-nested dummies +
+        one per nested factor).
+    """
+
+    y_tilde: np.ndarray
+    X_tilde: np.ndarray
+    cluster: np.ndarray | None
+    names: list[str]
+    weights: np.ndarray | None
+    fe_codes: tuple[np.ndarray, ...] = ()
+    n_absorbed: int = 0
+    k_ssc: int = 0
+
+    @property
+    def y(self) -> np.ndarray:
+        """Alias of :attr:`y_tilde`."""
+        return self.y_tilde
+
+    @property
+    def X(self) -> np.ndarray:
+        """Alias of :attr:`X_tilde`."""
+        return self.X_tilde
+
+    def index(self, name: str) -> int:
+        """Column position of coefficient ``name`` (EstimationError if absent)."""
+        if name not in self.names:
+            raise EstimationError(f"no coefficient named {name!r}; coefficients are {self.names}")
+        return self.names.index(name)
+
+
+@dataclass
+class PanelResult:
+    """Estimates and analytic inference of :func:`fit_panel`.
+
+    ``params``, ``bse``, ``tvalues``, ``pvalues`` are :class:`pandas.Series` indexed by the
+    coefficient names; ``vcov`` a DataFrame. ``df_t`` are the t degrees of freedom (``G - 1``
+    for CRV1 and for CR2 with ``cr2_df="G-1"``, ``N - k - A`` for iid/HC1; for CR2 with the
+    default ``cr2_df="bm"`` the Bell-McCaffrey df of the *first* regressor). ``df_params`` gives
+    the df used for each coefficient (they differ across coefficients only for CR2 with
+    ``cr2_df="bm"``; use :meth:`df_for`); ``df_resid = N - k - A``. ``sample`` holds
+    the index labels of the estimation rows (for first differences: the later row of each
+    pair; for long differences: the end row). ``data`` is the estimation sample (differenced
+    for ``fd``/``ld``), indexed like ``sample``. ``n_dropped`` counts input rows not used at all
+    (neither as an estimation row nor as the base period of a difference);
+    ``drop_reasons`` gives the number of rows affected by each reason (missing value per
+    column, singleton fixed-effect group, no adjacent period, ...).
+    """
+
+    params: pd.Series
+    bse: pd.Series
+    tvalues: pd.Series
+    pvalues: pd.Series
+    vcov: pd.DataFrame
+    nobs: int
+    n_clusters: int | None
+    df_resid: int
+    df_t: float
+    vcov_type: str
+    small_sample: str
+    model: str
+    y: str
+    x: list[str]
+    controls: list[str]
+    fe: list[str]
+    cluster: str | None
+    weights: str | None
+    n_dropped: int
+    drop_reasons: dict[str, int]
+    n_input: int
+    sample: pd.Index
+    design: PanelDesign
+    data: pd.DataFrame
+    unit: str | None = None
+    time: str | None = None
+    lags: int = 0
+    leads: int = 0
+    r2_within: float = float("nan")
+    extra: dict[str, Any] = field(default_factory=dict)
+    df_params: pd.Series | None = None
+
+    def df_for(self, name: str) -> float:
+        """t degrees of freedom used for coefficient ``name`` (p-value and interval)."""
+        if name not in self.params.index:
+            raise EstimationError(f"no coefficient named {name!r}; coefficients are {list(self.params.index)}")
+        if self.df_params is None:
+            return float(self.df_t)
+        return float(self.df_params[name])
+
+    def _df_vector(self) -> np.ndarray:
+        if self.df_params is None:
+            return np.full(len(self.params), float(self.df_t))
+        return self.df_params.reindex(self.params.index).to_numpy(dtype=float)
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """``1 - alpha`` confidence intervals from the t distribution with each coefficient's df
+        (:meth:`df_for`; normal when the df is infinite)."""
+        dfs = self._df_vector()
+        q = np.where(np.isfinite(dfs), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(dfs), dfs, 1.0)),
+                     stats.norm.ppf(1 - alpha / 2))
+        return pd.DataFrame(
+            {"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse},
+            index=self.params.index,
+        )
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per coefficient: term, estimate, std_error, t, p_value, ci_low, ci_high."""
+        ci = self.conf_int(alpha)
+        return pd.DataFrame(
+            {
+                "term": self.params.index,
+                "estimate": self.params.to_numpy(),
+                "std_error": self.bse.to_numpy(),
+                "t": self.tvalues.to_numpy(),
+                "p_value": self.pvalues.to_numpy(),
+                "ci_low": ci["ci_low"].to_numpy(),
+                "ci_high": ci["ci_high"].to_numpy(),
+            }
+        )
+
+    def _drop_text(self) -> str:
+        used = self.n_input - self.n_dropped
+        diff = (
+            f" ({self.nobs} differences built from {used} input rows)" if self.model in ("fd", "ld") else ""
+        )
+        if self.n_dropped == 0 and not any(self.drop_reasons.values()):
+            return f"No rows dropped: all {self.n_input} input rows used{diff}."
+        parts = "; ".join(f"{k}: {v}" for k, v in self.drop_reasons.items() if v)
+        return (
+            f"Dropped {self.n_dropped} of {self.n_input} input rows{diff}. Reasons (rows; a row may have "
+            f"several): {parts}."
+        )
+
+    def summary(self, alpha: float = 0.05) -> str:
+        """Readable text summary with the sample, the drop counts and the inference convention."""
+        label = {"twfe": "two-way fixed effects (within)", "fd": "first differences", "ld": "long differences"}
+        lines = [
+            f"Panel regression: {label[self.model]}",
+            f"Outcome: {self.y}" + ("  (differenced)" if self.model in ("fd", "ld") else ""),
+            f"Fixed effects: {', '.join(self.fe) if self.fe else 'none (intercept)'}"
+            f"  [{self.design.n_absorbed} dummies absorbed]",
+            f"Weights: {self.weights or 'none'}",
+            f"Observations: {self.nobs}"
+            + (f"   clusters ({self.cluster}): {self.n_clusters}" if self.cluster else "")
+            + f"   residual df: {self.df_resid}   t df: "
+            + (f"{self.df_t:g}" if self.df_params is None else "per coefficient (Bell-McCaffrey, below)"),
+            self._drop_text(),
+        ]
+        if np.isfinite(self.r2_within):
+            lines.append(f"R-squared (after absorbing fixed effects): {self.r2_within:.4f}")
+        tab = self.tidy(alpha)
+        width = max(12, *(len(t) for t in tab["term"]))
+        pct = f"{100 * (1 - alpha):g}%"
+        head = f"{'term':<{width}} {'estimate':>12} {'std.error':>12} {'t':>8} {'p':>8}   {pct + ' CI':>27}"
+        lines += ["", head, "-" * len(head)]
+        for r in tab.itertuples(index=False):
+            lines.append(
+                f"{r.term:<{width}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.t:>8.3f} {r.p_value:>8.4f}   "
+                f"[{r.ci_low:>11.6g}, {r.ci_high:>11.6g}]"
+            )
+        lines += ["", f"Variance: {self.vcov_type}. {self.small_sample}"]
+        if "cr2_df_satterthwaite" in self.extra:
+            dfs = ", ".join(f"{k}: {v:.2f}" for k, v in self.extra["cr2_df_satterthwaite"].items())
+            used = "used above" if self.df_params is not None else f"not used above: t with {self.df_t:g} df"
+            lines.append(f"Bell-McCaffrey Satterthwaite df ({used}): {dfs}")
+        return "\n".join(lines)
+
+    def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
+        """JSON-serialisable dictionary of the estimates, inference and sample."""
+        ci = self.conf_int(alpha)
+
+        f = _finite_or_none
+
+        coefs = {
+            name: {
+                "estimate": f(self.params[name]),
+                "std_error": f(self.bse[name]),
+                "t": f(self.tvalues[name]),
+                "p_value": f(self.pvalues[name]),
+                "ci_low": f(ci.loc[name, "ci_low"]),
+                "ci_high": f(ci.loc[name, "ci_high"]),
+                "df": f(self.df_for(name)),
+            }
+            for name in self.params.index
+        }
+        out = {
+            "model": self.model,
+            "y": self.y,
+            "x": list(self.x),
+            "controls": list(self.controls),
+            "fe": list(self.fe),
+            "unit": self.unit,
+            "time": self.time,
+            "lags": self.lags,
+            "leads": self.leads,
+            "weights": self.weights,
+            "cluster": self.cluster,
+            "vcov_type": self.vcov_type,
+            "small_sample": self.small_sample,
+            "alpha": alpha,
+            "nobs": int(self.nobs),
+            "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
+            "df_resid": int(self.df_resid),
+            "df_t": f(self.df_t),
+            "n_input": int(self.n_input),
+            "n_dropped": int(self.n_dropped),
+            "drop_reasons": {k: int(v) for k, v in self.drop_reasons.items()},
+            "n_absorbed": int(self.design.n_absorbed),
+            "r2_within": f(self.r2_within),
+            "coefficients": coefs,
+        }
+        if "cr2_df_satterthwaite" in self.extra:
+            out["cr2_df_satterthwaite"] = {k: f(v) for k, v in self.extra["cr2_df_satterthwaite"].items()}
+            out["cr2_df"] = self.extra.get("cr2_df")
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _as_list(v: str | Sequence[str] | None, what: str) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    out = list(v)
+    for item in out:
+        if not isinstance(item, str):
+            raise EstimationError(f"{what} must be column names (str), got {item!r}")
+    return out
+
+
+def _check_columns(data: pd.DataFrame, cols: Sequence[str]) -> None:
+    missing = [c for c in dict.fromkeys(cols) if c not in data.columns]
+    if missing:
+        avail = ", ".join(map(str, data.columns[:30])) + (" ..." if data.shape[1] > 30 else "")
+        raise EstimationError(
+            f"column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} not found in the data "
+            f"(available columns: {avail})"
+        )
+
+
+def _numeric(data: pd.DataFrame, col: str, *, allow_inf: bool = False) -> pd.Series:
+    """Column ``col`` as float; EstimationError naming the first non-numeric (or infinite) row.
+
+    ``allow_inf=True`` accepts ``inf``/``-inf`` (open bounds of :func:`interval_regression`).
+    """
+    s = data[col]
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float)
+    if pd.api.types.is_numeric_dtype(s):
+        out = s.astype(float)
+    else:
+        out = pd.to_numeric(s, errors="coerce").astype(float)
+        bad = out.isna() & s.notna() & (s.astype(str).str.strip() != "")
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise EstimationError(
+                f"column {col!r} must be numeric but has value {s.iloc[pos]!r} in row {data.index[pos]!r} "
+                f"(position {pos}); write missing values as empty cells or NaN"
+            )
+    if allow_inf:
+        return out
+    inf = np.isinf(out.to_numpy())
+    if inf.any():
+        pos = int(np.flatnonzero(inf)[0])
+        raise EstimationError(
+            f"column {col!r} has an infinite value in row {data.index[pos]!r} (position {pos}); expected finite numbers"
+        )
+    return out
+
+
+def _integer_time(data: pd.DataFrame, col: str) -> pd.Series:
+    t = _numeric(data, col)
+    ok = t.isna() | (t == np.round(t))
+    if not ok.all():
+        pos = int(np.flatnonzero(~ok.to_numpy())[0])
+        raise EstimationError(
+            f"time column {col!r} must hold integer periods (e.g. years) for differences, lags and leads; "
+            f"row {data.index[pos]!r} has {data[col].iloc[pos]!r}"
+        )
+    return t
+
+
+def ssc_absorbed_count(fe_codes: Sequence[np.ndarray], cluster: np.ndarray | None) -> tuple[int, int]:
+    """Absorbed dummies ``A`` and the part counted in the CRV1 ``K`` (fixest "nested" rule).
+
+    Returns
+    -------
+    (A, A_ssc)
+        ``A = count_absorbed_levels(fe)``; ``A_ssc = A - (levels of factors nested in the
+        clusters) + (number of such factors)``. Without clustering ``A_ssc = A``.
+    """
+    A = count_absorbed_levels(list(fe_codes))
+    if cluster is None or len(fe_codes) == 0:
+        return A, A
+    nested_levels = 0
+    n_nested = 0
+    for f in fe_codes:
+        if is_nested(f, cluster):
+            nested_levels += int(np.asarray(f).max()) + 1
+            n_nested += 1
+    return A, max(A - nested_levels + n_nested, 0)
+
+
+def _collinearity(X: np.ndarray, X_raw: np.ndarray, names: list[str], has_fe: bool) -> None:
+    """Raise EstimationError naming regressors absorbed by the FE or collinear with others."""
+    n, k = X.shape
+    absorbed = []
+    for j in range(k):
+        raw = np.linalg.norm(X_raw[:, j])
+        if raw == 0 or np.linalg.norm(X[:, j]) <= 1e-9 * raw:
+            absorbed.append(names[j])
+    if absorbed:
+        where = "constant within the fixed effects (absorbed by them)" if has_fe else "identically zero"
+        raise EstimationError(f"regressor(s) {', '.join(map(repr, absorbed))} {where}; drop them or change --fe")
+    kept: list[int] = []
+    bad: list[str] = []
+    for j in range(k):
+        col = X[:, j]
+        if kept:
+            Z = X[:, kept]
+            coef, *_ = np.linalg.lstsq(Z, col, rcond=None)
+            r = col - Z @ coef
+            if np.linalg.norm(r) <= 1e-8 * np.linalg.norm(col):
+                bad.append(names[j])
+                continue
+        kept.append(j)
+    if bad:
+        others = [names[j] for j in kept]
+        raise EstimationError(
+            f"collinear regressors: {', '.join(map(repr, bad))} "
+            f"{'is' if len(bad) == 1 else 'are'} a linear combination of {others}"
+            + (" and the fixed effects" if has_fe else "")
+            + " (rank of the absorbed design is deficient)"
+        )
+
+
+def _check_residuals(yc: np.ndarray, resid: np.ndarray, y: str, has_fe: bool, y_norm: float) -> None:
+    """Raise EstimationError when the outcome has no variation left or is fitted exactly.
+
+    ``yc`` is the outcome net of the fixed effects (or of its mean without them), ``y_norm`` the
+    norm of the (weighted) raw outcome. Both cases make every standard error zero and every t
+    statistic 0/0 or infinite.
+    """
+    scale = float(np.linalg.norm(yc))
+    if scale <= 1e-12 * y_norm or scale == 0.0:
+        where = "after absorbing the fixed effects (it is constant within them)" if has_fe else "(it is constant)"
+        raise EstimationError(f"outcome {y!r} has no variation {where}; nothing to estimate")
+    if float(np.linalg.norm(resid)) <= 1e-10 * scale:
+        raise EstimationError(
+            f"outcome {y!r} is fitted exactly by the regressors{' and fixed effects' if has_fe else ''} "
+            "(all residuals are zero): standard errors and tests are undefined; check for a regressor that "
+            "is a transformation of the outcome or for too few observations per fixed effect"
+        )
+
+
+def _check_cluster_se(
+    se: np.ndarray, X: np.ndarray, resid: np.ndarray, df_resid: int, names: list[str], G: int
+) -> None:
+    """Raise EstimationError when a cluster-robust standard error is (numerically) zero.
+
+    With few clusters the cluster scores sum to zero (``X'u = 0``) and the "meat" has rank at most
+    ``G - 1``; with e.g. two provinces and province + year effects every score is exactly zero and
+    the CRV1/CR2 variance degenerates. Compared with the iid standard error of the same fit.
+    """
+    iid = np.sqrt(float(resid @ resid) / max(df_resid, 1) * np.diag(inference.bread(X)))
+    bad = ~np.isfinite(se) | (se <= 1e-8 * iid)
+    if bad.any():
+        which = ", ".join(repr(names[j]) for j in np.flatnonzero(bad))
+        raise EstimationError(
+            f"the cluster-robust standard error of {which} is zero with {G} clusters: the cluster scores are "
+            "degenerate (they sum to zero, so at most G - 1 are free); cluster-robust inference needs more clusters "
+            "(or use vcov='iid'/'hetero')"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# sample construction
+# --------------------------------------------------------------------------------------------
+
+
+def shift_within_unit(df: pd.DataFrame, col: str, k: int, *, unit: str, time: str) -> pd.Series:
+    """Value of ``col`` in period ``t - k`` of the same unit (``k < 0``: lead), NaN if that period is absent.
+
+    Periods are matched by value (``t - k``), never by position, so a gap in a unit's years gives NaN
+    rather than a value from another year. ``(unit, time)`` must be unique.
+    """
+    src = df[[unit, time, col]].copy()
+    src[time] = src[time] + k
+    merged = df[[unit, time]].merge(src, on=[unit, time], how="left", validate="one_to_one")
+    return pd.Series(merged[col].to_numpy(), index=df.index)
+
+
+def _shift(df: pd.DataFrame, col: str, k: int) -> pd.Series:
+    """:func:`shift_within_unit` on the internal ``_unit`` / ``_time`` columns."""
+    return shift_within_unit(df, col, k, unit="_unit", time="_time")
+
+
+def _count_missing(df: pd.DataFrame, cols: Sequence[str], labels: dict[str, str]) -> dict[str, int]:
+    return {labels.get(c, f"missing {c}"): int(df[c].isna().sum()) for c in cols if df[c].isna().any()}
+
+
+# --------------------------------------------------------------------------------------------
+# fit_panel
+# --------------------------------------------------------------------------------------------
+
+
+def fit_panel(
+    data: pd.DataFrame,
+    y: str,
+    x: str | Sequence[str],
+    *,
+    controls: Sequence[str] = (),
+    unit: str = "province_code",
+    time: str = "year",
+    fe: Sequence[str] | None = None,
+    model: str = "twfe",
+    cluster: str | None | _UnitDefault = UNIT,
+    vcov: str | None = None,
+    weights: str | None = None,
+    lags: int = 0,
+    leads: int = 0,
+    ld_span: tuple[int, int] | None = None,
+    cr2_df: Literal["bm", "G-1"] = "bm",
+) -> PanelResult:
+    """Least-squares panel regression with absorbed fixed effects and few-cluster inference.
+
+    Parameters
+    ----------
+    data
+        Panel in long format, one row per unit and period.
+    y
+        Outcome column (e.g. ``'p0'``).
+    x
+        Regressor column(s) of interest; the first is the one the bootstrap tests by default.
+    controls
+        Further regressors.
+    unit, time
+        Unit (province code, read as str) and integer period columns.
+    fe
+        Fixed-effect columns to absorb. Default: ``(unit, time)`` for ``twfe``, ``(time,)`` for
+        ``fd`` (time effects on the differenced equation) and none for ``ld``. ``[]`` gives an
+        intercept-only model.
+    model
+        ``"twfe"``: levels with fixed effects. ``"fd"``: first differences within unit over
+        consecutive periods (``t - 1`` must be present; gaps give missing differences).
+        ``"ld"``: one long difference per unit between its first and last complete period
+        (or exactly ``ld_span = (start, end)``); regressors are differenced too.
+    cluster
+        Cluster column; default: the unit column; ``None``: no clustering.
+    vcov
+        ``"CRV1"`` (default when clustered), ``"CR2"``, ``"iid"`` (default when not
+        clustered) or ``"hetero"`` (HC1). See :mod:`jamsostek_analysis.estimation.inference` for the
+        pinned small-sample conventions.
+    weights
+        Analytic (regression) weight column, e.g. population; weighted least squares. For
+        ``fd`` the weight of the later period of each difference is used, for ``ld`` the weight
+        of the end period.
+    lags, leads
+        Add ``x_{t-k}`` (``k = 1..lags``) and ``x_{t+k}`` (``k = 1..leads``) for every ``x``,
+        built within unit over consecutive periods and named ``<x>_lag<k>`` / ``<x>_lead<k>``.
+    ld_span
+        ``(start, end)`` periods of the long difference (``model="ld"`` only).
+    cr2_df
+        Reference distribution of the CR2 t-tests and intervals (``vcov="CR2"`` only):
+        ``"bm"`` (default) t with the Bell-McCaffrey / Imbens-Kolesar (2016) Satterthwaite df
+        of each coefficient (:func:`jamsostek_analysis.estimation.inference.cr2_satterthwaite_df`), the
+        recommended pairing for CR2 (Imbens and Kolesar 2016; Pustejovsky and Tipton 2018);
+        ``"G-1"`` t with ``G - 1`` df as for CRV1. With coverage variation concentrated in a few
+        provinces the BM df can be far below ``G - 1``.
+
+    Returns
+    -------
+    PanelResult
+
+    Raises
+    ------
+    EstimationError
+        Missing column (named), non-numeric values (column and first bad row), duplicate
+        unit-period rows (for ``fd``/``ld``/lags), non-positive weights, regressors absorbed by
+        the fixed effects or collinear (named), a single cluster, or fewer observations than
+        parameters.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if model not in MODELS:
+        raise EstimationError(f"model must be one of {MODELS}, got {model!r}")
+    xs = _as_list(x, "x")
+    if not xs:
+        raise EstimationError("at least one regressor x is required")
+    ctrls = _as_list(controls, "controls")
+    for name, v in (("lags", lags), ("leads", leads)):
+        if not isinstance(v, (int, np.integer)) or v < 0:
+            raise EstimationError(f"{name} must be a non-negative integer, got {v!r}")
+    if ld_span is not None and model != "ld":
+        raise EstimationError("ld_span is only used with model='ld'")
+    if cluster is UNIT:
+        cluster = unit
+    if vcov is None:
+        vcov = "CRV1" if cluster is not None else "iid"
+    if vcov not in VCOV_TYPES:
+        raise EstimationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    if cr2_df not in CR2_DF:
+        raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
+    if vcov in ("CRV1", "CR2") and cluster is None:
+        raise EstimationError(f"vcov={vcov!r} needs a cluster column; use vcov='iid' or 'hetero' without clustering")
+    if fe is None:
+        fe_cols = {"twfe": [unit, time], "fd": [time], "ld": []}[model]
+    else:
+        fe_cols = _as_list(fe, "fe")
+    dup = [v for v in xs + ctrls if (xs + ctrls).count(v) > 1 or v == y]
+    if dup:
+        raise EstimationError(f"column(s) {sorted(set(dup))} appear more than once among y, x and controls")
+    if vcov not in ("CRV1", "CR2"):
+        clus_col = None
+    else:
+        clus_col = cluster
+    needs_time = model in ("fd", "ld") or lags > 0 or leads > 0
+    needs_unit = needs_time
+    used = [y, *xs, *ctrls, *fe_cols]
+    if clus_col is not None:
+        used.append(clus_col)
+    if weights is not None:
+        used.append(weights)
+    if needs_unit:
+        used += [unit, time]
+    _check_columns(data, used)
+
+    n_input = len(data)
+    df = pd.DataFrame(index=pd.RangeIndex(n_input))
+    df["_label"] = data.index.to_numpy()
+    df["_pos"] = np.arange(n_input)
+    num_cols = [y, *xs, *ctrls] + ([weights] if weights else [])
+    for c in num_cols:
+        df[c] = _numeric(data, c).to_numpy()
+    if weights is not None:
+        w = df[weights].to_numpy()
+        bad = ~np.isnan(w) & (w <= 0)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise EstimationError(
+                f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w[pos]!r}"
+            )
+    label_cols = list(dict.fromkeys([*fe_cols] + ([clus_col] if clus_col else [])))
+    for c in label_cols:
+        if c == time and needs_time:
+            continue
+        s = data[c]
+        df["_fe_" + c] = s.astype(object).where(s.notna(), np.nan).to_numpy()
+    if needs_unit:
+        u = data[unit]
+        df["_unit"] = u.astype(object).where(u.notna(), np.nan).to_numpy()
+        df["_time"] = _integer_time(data, time).to_numpy()
+        if time in label_cols:
+            df["_fe_" + time] = df["_time"]
+        keyed = df.dropna(subset=["_unit", "_time"])
+        dupl = keyed.duplicated(subset=["_unit", "_time"], keep="first")
+        if dupl.any():
+            pos = int(keyed.index[dupl.to_numpy()][0])
+            raise EstimationError(
+                f"duplicate ({unit}, {time}) = ({df['_unit'].iloc[pos]!r}, {int(df['_time'].iloc[pos])}) "
+                f"in row {data.index[pos]!r}; differences, lags and leads need one row per unit and period"
+            )
+
+    reasons: dict[str, int] = {}
+    labels = {c: f"missing {c}" for c in df.columns}
+    if needs_unit:
+        labels.update({"_unit": f"missing {unit}", "_time": f"missing {time}"})
+    for c in label_cols:
+        labels["_fe_" + c] = f"missing {c}"
+
+    # lags and leads (levels, within unit, calendar periods t-k / t+k)
+    extra_x: list[str] = []
+    for xv in xs:
+        for k in range(1, lags + 1):
+            name = f"{xv}_lag{k}"
+            df[name] = _shift(df, xv, k)
+            extra_x.append(name)
+            labels[name] = f"{name} unavailable (first periods, gap or missing {xv})"
+        for k in range(1, leads + 1):
+            name = f"{xv}_lead{k}"
+            df[name] = _shift(df, xv, -k)
+            extra_x.append(name)
+            labels[name] = f"{name} unavailable (last periods, gap or missing {xv})"
+    regs = xs + extra_x + ctrls
+    value_cols = [y, *regs] + ([weights] if weights else [])
+    fe_internal = ["_fe_" + c for c in fe_cols]
+    clus_internal = "_fe_" + clus_col if clus_col else None
+    check_cols = value_cols + list(dict.fromkeys(fe_internal + ([clus_internal] if clus_internal else [])))
+    if needs_unit:
+        check_cols = ["_unit", "_time"] + check_cols
+    reasons.update(_count_missing(df, check_cols, labels))
+    complete = df.dropna(subset=check_cols)
+
+    if model == "twfe":
+        est = complete
+    elif model == "fd":
+        prev = complete[["_unit", "_time", "_pos", y, *regs]].copy()
+        prev["_time"] = prev["_time"] + 1
+        merged = complete.reset_index().merge(
+            prev, on=["_unit", "_time"], how="left", suffixes=("", "_prev"), validate="one_to_one"
+        )
+        has_prev = merged[y + "_prev"].notna().to_numpy()
+        merged = merged.loc[has_prev]
+        est = merged.set_index("index").copy()
+        est["_base_pos"] = est["_pos_prev"].astype(np.int64)
+        isolated = ~complete["_pos"].isin(np.concatenate([est["_pos"].to_numpy(), est["_base_pos"].to_numpy()]))
+        if isolated.any():
+            reasons["fd: complete row without a complete adjacent period (no difference possible)"] = int(isolated.sum())
+        for c in [y, *regs]:
+            est[c] = est[c] - est[c + "_prev"]
+        est = est.drop(columns=[c + "_prev" for c in [y, *regs]] + ["_pos_prev"])
+    else:  # ld
+        pool = complete
+        if ld_span is not None:
+            start, end = (int(v) for v in ld_span)
+            if not start < end:
+                raise EstimationError(f"ld_span must be (start, end) with start < end, got {ld_span!r}")
+            in_span = pool["_time"].isin([start, end])
+            n_out = int((~in_span).sum())
+            if n_out:
+                reasons[f"ld: period not an endpoint of ld_span {start}-{end}"] = n_out
+            pool = pool.loc[in_span]
+        pool = pool.sort_values(["_unit", "_time"], kind="mergesort")
+        g = pool.groupby("_unit", sort=False)
+        first = g.head(1)
+        last = g.tail(1)
+        multi = last["_unit"].map(g.size()) >= 2
+        first = first.loc[first["_unit"].map(g.size()) >= 2].set_index("_unit")
+        last = last.loc[multi.to_numpy()]
+        n_single = int((~multi).sum())
+        if n_single:
+            reasons["ld: unit with fewer than 2 complete periods"] = n_single
+        n_mid = len(pool) - len(last) * 2 - n_single
+        if n_mid:
+            reasons["ld: intermediate periods (not used by a long difference)"] = n_mid
+        est = last.copy()
+        # the start row of each unit's difference: counted as used, labelled by the end row
+        base = first.loc[est["_unit"].to_numpy()]
+        for c in [y, *regs]:
+            est[c] = est[c].to_numpy() - base[c].to_numpy()
+        est["_time_start"] = base["_time"].to_numpy()
+        est["_base_pos"] = base["_pos"].to_numpy()
+
+    if len(est) == 0:
+        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
+    # fixed effects codes and singletons
+    fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
+    if fe_codes:
+        keep = drop_singletons(fe_codes)
+        n_single = int((~keep).sum())
+        if n_single:
+            reasons["singleton fixed-effect group (dropped as fixest/pyfixest)"] = n_single
+            est = est.loc[keep]
+            fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
+    n = len(est)
+    if n == 0:
+        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
+
+    # design
+    Xraw = est[regs].to_numpy(dtype=float)
+    names = list(regs)
+    if not fe_codes:
+        Xraw = np.column_stack([np.ones(n), Xraw])
+        names = ["Intercept", *names]
+    yraw = est[y].to_numpy(dtype=float)
+    w = est[weights].to_numpy(dtype=float) if weights else None
+    M = np.column_stack([yraw, Xraw])
+    # absorb() stops relative to the largest entry of M: put every column on the same scale first
+    col_scale = np.abs(M).max(axis=0)
+    col_scale[col_scale == 0] = 1.0
+    M = absorb(M / col_scale, fe_codes, w) * col_scale
+    sw = np.sqrt(w) if w is not None else np.ones(n)
+    yt = M[:, 0] * sw
+    Xt = M[:, 1:] * sw[:, None]
+    _collinearity(Xt, Xraw * sw[:, None], names, bool(fe_codes))
+    k = Xt.shape[1]
+
+    ccodes = factorize(est[clus_internal].to_numpy()) if clus_internal else None
+    G = int(ccodes.max()) + 1 if ccodes is not None else None
+    if G is not None and G < 2:
+        raise EstimationError(
+            f"only one cluster ({clus_col!r} = {est[clus_internal].iloc[0]!r}) in the estimation sample; "
+            "cluster-robust inference needs at least 2 (use --cluster none for iid)"
+        )
+    A, A_ssc = ssc_absorbed_count(fe_codes, ccodes)
+    if n <= k + A:
+        raise EstimationError(
+            f"fewer observations ({n}) than parameters ({k} coefficients + {A} absorbed fixed effects)"
+        )
+    beta, *_ = np.linalg.lstsq(Xt, yt, rcond=None)
+    resid = yt - Xt @ beta
+    df_resid = n - k - A
+    yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
+    _check_residuals(yc, resid, y, bool(fe_codes), float(np.linalg.norm(yraw * sw)))
+    extra: dict[str, Any] = {}
+    df_params: pd.Series | None = None
+    if vcov == "iid":
+        V = inference.vcov_iid(Xt, resid, n_absorbed=A)
+        df_t: float = df_resid
+        ssc_text = (
+            f"iid: s^2 = SSR/(N-k-A) with N={n}, k={k}, A={A} absorbed dummies; t with N-k-A = {df_resid} df "
+            "(= statsmodels OLS with dummies and pyfixest vcov='iid')."
+        )
+    elif vcov == "hetero":
+        V = inference.vcov_hetero(Xt, resid, n_absorbed=A)
+        df_t = df_resid
+        ssc_text = (
+            f"HC1: N/(N-k-A) with N={n}, k={k}, A={A}; t with N-k-A = {df_resid} df "
+            "(= statsmodels HC1 with dummies and pyfixest vcov='hetero')."
+        )
+    elif vcov == "CRV1":
+        V = inference.vcov_crv1(Xt, resid, ccodes, n_absorbed=A_ssc)
+        df_t = G - 1
+        K = k + A_ssc
+        ssc_text = (
+            f"CRV1 small-sample factor G/(G-1) * (N-1)/(N-K) with G={G}, N={n}, K={K} "
+            f"({k} coefficient{'s' if k != 1 else ''} + {A_ssc} for absorbed fixed effects: dummies not nested in the clusters, "
+            "one per factor nested in them, as fixest/pyfixest default ssc); t with G-1 = "
+            f"{G - 1} df."
+        )
+    else:  # CR2
+        V = inference.vcov_cr2(Xt, resid, ccodes, fe=fe_codes, weights=w)
+        bm = {
+            nm: inference.cr2_satterthwaite_df(Xt, ccodes, contrast=j, fe=fe_codes, weights=w)
+            for j, nm in enumerate(names)
+        }
+        extra["cr2_df_satterthwaite"] = bm
+        extra["cr2_df"] = cr2_df
+        base = (
+            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
+            "matrix of the full model including the fixed-effect dummies; no further factor; "
+        )
+        if cr2_df == "bm":
+            df_params = pd.Series(bm, dtype=float).reindex(names)
+            df_t = float(df_params.iloc[0])
+            ssc_text = base + (
+                "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
+                + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
+                + f"; G-1 = {G - 1}), cr2_df='bm'."
+            )
+        else:
+            df_t = G - 1
+            ssc_text = base + f"t with G-1 = {G - 1} df (cr2_df='G-1')."
+    se = np.sqrt(np.diag(V))
+    if vcov in ("CRV1", "CR2"):
+        _check_cluster_se(se, Xt, resid, df_resid, names, G)
+    tv = beta / se
+    if df_params is not None:
+        pv = np.array([inference.t_pvalues(t, d) for t, d in zip(tv, df_params.to_numpy())], dtype=float)
+        df_params.index = pd.Index(names, name="term")
+    else:
+        pv = inference.t_pvalues(tv, df_t)
+    idx = pd.Index(names, name="term")
+    tss = float(yc @ yc)
+    r2 = 1 - float(resid @ resid) / tss if tss > 0 else float("nan")
+
+    design = PanelDesign(
+        y_tilde=yt,
+        X_tilde=Xt,
+        cluster=ccodes,
+        names=names,
+        weights=w,
+        fe_codes=tuple(fe_codes),
+        n_absorbed=A,
+        k_ssc=k + A_ssc,
+    )
+    out_cols = {}
+    if needs_unit:
+        out_cols[unit] = est["_unit"].to_numpy()
+        out_cols[time] = est["_time"].astype(np.int64).to_numpy()
+        if model == "ld":
+            out_cols[time + "_start"] = est["_time_start"].astype(np.int64).to_numpy()
+    for c in [y, *regs] + ([weights] if weights else []):
+        out_cols[c] = est[c].to_numpy()
+    for c in label_cols:
+        if c not in out_cols:
+            out_cols[c] = est["_fe_" + c].to_numpy()
+    sample = pd.Index(est["_label"].to_numpy())
+    sample_df = pd.DataFrame(out_cols, index=sample)
+    used = set(est["_pos"].tolist())
+    if "_base_pos" in est.columns:
+        used |= set(est["_base_pos"].tolist())
+    n_dropped = n_input - len(used)
+    return PanelResult(
+        params=pd.Series(beta, index=idx),
+        bse=pd.Series(se, index=idx),
+        tvalues=pd.Series(tv, index=idx),
+        pvalues=pd.Series(pv, index=idx),
+        vcov=pd.DataFrame(V, index=idx, columns=idx),
+        nobs=n,
+        n_clusters=G,
+        df_resid=df_resid,
+        df_t=float(df_t),
+        vcov_type=vcov + (f" clustered by {clus_col}" if clus_col else ""),
+        small_sample=ssc_text,
+        model=model,
+        y=y,
+        x=xs + extra_x,
+        controls=ctrls,
+        fe=fe_cols,
+        cluster=clus_col,
+        weights=weights,
+        n_dropped=n_dropped,
+        drop_reasons=reasons,
+        n_input=n_input,
+        sample=sample,
+        design=design,
+        data=sample_df,
+        unit=unit if (needs_unit or unit in data.columns) else None,
+        time=time if (needs_time or time in data.columns) else None,
+        lags=int(lags),
+        leads=int(leads),
+        r2_within=r2,
+        extra=extra,
+        df_params=df_params,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# interval regression
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IntervalResult:
+    """Maximum-likelihood interval (censored normal) regression of :func:`interval_regression`.
+
+    ``params``/``bse``/``zvalues``/``pvalues`` cover the regression coefficients; ``sigma`` is
+    the error standard deviation (estimated as ``log sigma``; ``sigma_se`` by the delta
+    method). ``vcov`` is the covariance of ``(coefficients, log_sigma)``.
+    """
+
+    params: pd.Series
+    bse: pd.Series
+    zvalues: pd.Series
+    pvalues: pd.Series
+    sigma: float
+    sigma_se: float
+    log_sigma_se: float
+    vcov: pd.DataFrame
+    loglik: float
+    nobs: int
+    n_exact: int
+    n_left: int
+    n_right: int
+    n_interval: int
+    n_dropped: int
+    drop_reasons: dict[str, int]
+    cov_type: str
+    converged: bool
+    n_iter: int
+    y_lower: str
+    y_upper: str
+    x: list[str]
+    weights: str | None
+    sample: pd.Index
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Normal (Wald) intervals for the coefficients; ``sigma`` via ``exp`` of the log-sigma interval."""
+        q = stats.norm.ppf(1 - alpha / 2)
+        ci = pd.DataFrame({"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse})
+        ls = math.log(self.sigma)
+        ci.loc["sigma"] = [math.exp(ls - q * self.log_sigma_se), math.exp(ls + q * self.log_sigma_se)]
+        return ci
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """term, estimate, std_error, z, p_value, ci_low, ci_high (last row: sigma)."""
+        ci = self.conf_int(alpha)
+        est = pd.concat([self.params, pd.Series({"sigma": self.sigma})])
+        se = pd.concat([self.bse, pd.Series({"sigma": self.sigma_se})])
+        z = pd.concat([self.zvalues, pd.Series({"sigma": np.nan})])
+        p = pd.concat([self.pvalues, pd.Series({"sigma": np.nan})])
+        return pd.DataFrame(
+            {
+                "term": est.index,
+                "estimate": est.to_numpy(),
+                "std_error": se.to_numpy(),
+                "z": z.to_numpy(),
+                "p_value": p.to_numpy(),
+                "ci_low": ci["ci_low"].to_numpy(),
+                "ci_high": ci["ci_high"].to_numpy(),
+            }
+        )
+
+    def summary(self, alpha: float = 0.05) -> str:
+        """Readable summary with the censoring counts."""
+        lines = [
+            "Interval regression (normal likelihood, maximum likelihood)",
+            f"Outcome bounds: lower={self.y_lower!r}, upper={self.y_upper!r}   weights: {self.weights or 'none'}",
+            f"Observations: {self.nobs} (exact {self.n_exact}, left-censored {self.n_left}, right-censored "
+            f"{self.n_right}, interval {self.n_interval}); dropped {self.n_dropped}"
+            + (f" ({'; '.join(f'{k}: {v}' for k, v in self.drop_reasons.items())})" if self.n_dropped else ""),
+            f"Log-likelihood: {self.loglik:.6f}   converged: {self.converged}   covariance: {self.cov_type}",
+            "",
+        ]
+        tab = self.tidy(alpha)
+        width = max(12, *(len(t) for t in tab["term"]))
+        lines.append(f"{'term':<{width}} {'estimate':>12} {'std.error':>12} {'z':>8} {'p':>8}   CI")
+        for r in tab.itertuples(index=False):
+            lines.append(
+                f"{r.term:<{width}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.z:>8.3f} {r.p_value:>8.4f}   "
+                f"[{r.ci_low:.6g}, {r.ci_high:.6g}]"
+            )
+        return "\n".join(lines)
+
+    def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
+        """JSON-serialisable dictionary."""
+        tab = self.tidy(alpha)
+
+        f = _finite_or_none
+
+        return {
+            "model": "interval_regression",
+            "lower": self.y_lower,
+            "upper": self.y_upper,
+            "x": list(self.x),
+            "weights": self.weights,
+            "cov_type": self.cov_type,
+            "loglik": f(self.loglik),
+            "nobs": self.nobs,
+            "n_exact": self.n_exact,
+            "n_left": self.n_left,
+            "n_right": self.n_right,
+            "n_interval": self.n_interval,
+            "n_dropped": self.n_dropped,
+            "drop_reasons": dict(self.drop_reasons),
+            "converged": bool(self.converged),
+            "coefficients": {
+                r.term: {k: f(getattr(r, k)) for k in ("estimate", "std_error", "z", "p_value", "ci_low", "ci_high")}
+                for r in tab.itertuples(index=False)
+            },
+        }
+
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _log_interval_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``log(Phi(b) - Phi(a))`` for ``a < b`` (either may be infinite), numerically stable."""
+    out = np.empty_like(a)
+    upper_tail = a > 0
+    # Phi(b) - Phi(a) = Phi(-a) - Phi(-b) in the upper tail
+    la = np.where(upper_tail, special.log_ndtr(-a), special.log_ndtr(b))
+    lb = np.where(upper_tail, special.log_ndtr(-b), special.log_ndtr(a))
+    with np.errstate(divide="ignore"):
+        out = la + np.log1p(-np.exp(lb - la))
+    return out
+
+
+def _phi_term(z: np.ndarray, logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``phi(z)/P`` and ``z phi(z)/P`` with zeros at infinite ``z``."""
+    fin = np.isfinite(z)
+    zz = np.where(fin, z, 0.0)
+    with np.errstate(over="ignore"):
+        r = np.where(fin, np.exp(-0.5 * zz**2 - _LOG_SQRT_2PI - logp), 0.0)
+    return r, r * zz
+
+
+def _interval_loglik_parts(theta, X, y, lo, hi, exact):
+    """Per-observation log-likelihood and its gradient w.r.t. (beta, log sigma)."""
+    beta, ls = theta[:-1], theta[-1]
+    s = math.exp(ls)
+    mu = X @ beta
+    n = len(mu)
+    ll = np.empty(n)
+    dmu = np.empty(n)
+    dls = np.empty(n)
+    e = exact
+    z = (y[e] - mu[e]) / s
+    ll[e] = -_LOG_SQRT_2PI - ls - 0.5 * z**2
+    dmu[e] = z / s
+    dls[e] = z**2 - 1
+    c = ~exact
+    a = (lo[c] - mu[c]) / s
+    b = (hi[c] - mu[c]) / s
+    logp = _log_interval_prob(a, b)
+    ll[c] = logp
+    ra, zra = _phi_term(a, logp)
+    rb, zrb = _phi_term(b, logp)
+    dmu[c] = (ra - rb) / s
+    dls[c] = zra - zrb
+    scores = np.column_stack([X * dmu[:, None], dls])
+    return ll, scores
+
+
+def interval_regression(
+    data: pd.DataFrame,
+    lower: str,
+    upper: str,
+    x: str | Sequence[str],
+    *,
+    controls: Sequence[str] = (),
+    weights: str | None = None,
+    cov_type: str = "oim",
+    cluster: str | None = None,
+) -> IntervalResult:
+    """Normal-likelihood interval regression (Tobit-type; Stata ``intreg``).
+
+    Model ``y* = X b + e``, ``e ~ N(0, sigma^2)``, with an intercept. Each observation is
+
+    * exact: ``lower == upper`` (density term),
+    * left-censored: ``lower`` missing or ``-inf`` (``y* <= upper``),
+    * right-censored: ``upper`` missing or ``+inf`` (``y* >= lower``),
+    * interval-censored: ``lower < upper`` both finite (``lower <= y* <= upper``).
+
+    The log-likelihood is maximised over ``(b, log sigma)`` with scipy (BFGS with the analytic
+    gradient, then Newton polishing). Standard errors: ``cov_type="oim"`` inverse of the
+    observed information (Hessian by central differences of the analytic gradient);
+    ``"robust"`` the sandwich ``H^-1 (sum s_i s_i') H^-1`` times ``n/(n-1)``, or with
+    ``cluster`` the cluster sum of scores times ``G/(G-1)`` (Stata's conventions). Inference is
+    z-based.
+
+    Parameters
+    ----------
+    data
+        Data frame.
+    lower, upper
+        Columns with the bounds of the outcome (equal for exact values).
+    x, controls
+        Regressors.
+    weights
+        Optional (analytic) weight column: the log-likelihood is ``sum w_i l_i`` with the weights
+        normalised to mean 1 over the estimation sample, so that the ``"oim"`` standard errors do
+        not depend on the units of the weights (population in persons or thousands); the
+        ``"robust"`` ones never do.
+    cov_type
+        ``"oim"`` (default) or ``"robust"``.
+    cluster
+        Cluster column for the robust covariance (implies ``cov_type="robust"``).
+
+    Raises
+    ------
+    EstimationError
+        Missing or non-numeric columns, ``lower > upper`` (row named), no usable rows,
+        collinear regressors, or non-convergence (e.g. all observations censored on one side).
+    """
+    xs = _as_list(x, "x") + _as_list(controls, "controls")
+    if cov_type not in ("oim", "robust"):
+        raise EstimationError(f"cov_type must be 'oim' or 'robust', got {cov_type!r}")
+    if cluster is not None:
+        cov_type = "robust"
+    cols = [lower, upper, *xs] + ([weights] if weights else []) + ([cluster] if cluster else [])
+    _check_columns(data, cols)
+    lo = _numeric(data, lower, allow_inf=True)
+    hi = _numeric(data, upper, allow_inf=True)
+    for col, v, wrong in ((lower, lo, np.inf), (upper, hi, -np.inf)):
+        bad = (v == wrong).to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise EstimationError(
+                f"column {col!r} has {wrong} in row {data.index[pos]!r}: a lower bound may be -inf (or missing) "
+                "and an upper bound +inf (or missing), not the other way round"
+            )
+    Xdf = pd.DataFrame({c: _numeric(data, c).to_numpy() for c in xs}, index=data.index)
+    w = _numeric(data, weights) if weights else None
+    reasons: dict[str, int] = {}
+    no_info = (lo.isna() | (lo == -np.inf)) & (hi.isna() | (hi == np.inf))
+    if no_info.any():
+        reasons["no finite bound"] = int(no_info.sum())
+    for c in xs:
+        if Xdf[c].isna().any():
+            reasons[f"missing {c}"] = int(Xdf[c].isna().sum())
+    ok = ~no_info & Xdf.notna().all(axis=1)
+    if w is not None:
+        if w.isna().any():
+            reasons[f"missing {weights}"] = int(w.isna().sum())
+        bad = w.notna() & (w <= 0)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise EstimationError(f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w.iloc[pos]!r}")
+        ok &= w.notna()
+    if cluster:
+        cm = data[cluster].isna()
+        if cm.any():
+            reasons[f"missing {cluster}"] = int(cm.sum())
+        ok &= ~cm
+    both = lo.notna() & hi.notna() & np.isfinite(lo) & np.isfinite(hi)
+    inverted = both & (lo > hi)
+    if inverted.any():
+        pos = int(np.flatnonzero(inverted.to_numpy())[0])
+        raise EstimationError(
+            f"lower bound {lower!r} exceeds upper bound {upper!r} in row {data.index[pos]!r} "
+            f"({lo.iloc[pos]!r} > {hi.iloc[pos]!r})"
+        )
+    okm = ok.to_numpy()
+    n = int(okm.sum())
+    if n == 0:
+        raise EstimationError(f"no usable observations for the interval regression (dropped: {reasons})")
+    lov = lo.to_numpy()[okm].astype(float)
+    hiv = hi.to_numpy()[okm].astype(float)
+    lov = np.where(np.isnan(lov), -np.inf, lov)
+    hiv = np.where(np.isnan(hiv), np.inf, hiv)
+    exact = lov == hiv
+    left = np.isneginf(lov) & ~exact
+    right = np.isposinf(hiv) & ~exact
+    interval = ~exact & ~left & ~right
+    X = np.column_stack([np.ones(n), Xdf.to_numpy()[okm]])
+    names = ["Intercept", *xs]
+    _collinearity(X, X, names, False) if X.shape[1] > 1 else None
+    if n <= X.shape[1] + 1:
+        raise EstimationError(f"fewer observations ({n}) than parameters ({X.shape[1] + 1})")
+    if not exact.any() and not interval.any() and (not left.any() or not right.any()):
+        side = "left" if left.any() else "right"
+        raise EstimationError(
+            f"every observation is {side}-censored: the interval-regression likelihood is unbounded "
+            "(no exact or interval-censored value)"
+        )
+    # analytic weights, normalised to mean 1 (Stata's aweight convention): the estimates do not
+    # change, and the observed-information variance no longer shrinks with the units of the weights
+    wv = np.ones(n) if w is None else w.to_numpy()[okm] / w.to_numpy()[okm].mean()
+    yv = np.where(exact, lov, 0.0)
+
+    # start: OLS on a point value (exact value, midpoint, or the finite bound)
+    ystart = np.where(exact, lov, np.where(left, hiv, np.where(right, lov, (lov + hiv) / 2)))
+    sw = np.sqrt(wv)
+    b0, *_ = np.linalg.lstsq(X * sw[:, None], ystart * sw, rcond=None)
+    r0 = ystart - X @ b0
+    s0 = math.sqrt(max(np.average(r0**2, weights=wv), 1e-8))
+    theta0 = np.append(b0, math.log(s0))
+
+    def negll(th):
+        ll, sc = _interval_loglik_parts(th, X, yv, lov, hiv, exact)
+        return -float(wv @ ll), -(sc.T @ wv)
+
+    opt = optimize.minimize(negll, theta0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000})
+    theta = opt.x
+    n_iter = int(opt.nit)
+
+    def hessian(th):
+        p = len(th)
+        H = np.empty((p, p))
+        for j in range(p):
+            h = 1e-5 * max(1.0, abs(th[j]))
+            tp = th.copy()
+            tm = th.copy()
+            tp[j] += h
+            tm[j] -= h
+            H[:, j] = (negll(tp)[1] - negll(tm)[1]) / (2 * h)
+        return (H + H.T) / 2
+
+    # Newton polishing (the likelihood is smooth and concave in a neighbourhood of the optimum)
+    for _ in range(20):
+        g = negll(theta)[1]
+        H = hessian(theta)
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            break
+        theta_new = theta - step
+        if not np.isfinite(negll(theta_new)[0]) or negll(theta_new)[0] > negll(theta)[0] + 1e-12:
+            break
+        theta = theta_new
+        n_iter += 1
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    f_opt, g = negll(theta)
+    H = hessian(theta)
+    scale = max(1.0, abs(f_opt))
+    converged = bool(np.all(np.isfinite(theta)) and np.max(np.abs(g)) < 1e-5 * scale and theta[-1] > -30)
+    if not converged:
+        raise EstimationError(
+            "interval regression did not converge (gradient "
+            f"{np.max(np.abs(g)):.3g}); the likelihood may be unbounded, e.g. when every observation is "
+            "censored on the same side, a regressor separates censored from exact values, or the regressors fit "
+            "the exact values perfectly (sigma -> 0)"
+        )
+    eig = np.linalg.eigvalsh(H) if np.all(np.isfinite(H)) else np.array([np.nan])
+    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-8 * max(1.0, eig.max()):
+        raise EstimationError(
+            "interval regression: the observed information is singular or not positive definite at the "
+            "optimum, so the parameters are not identified (e.g. every observation censored on the same "
+            "side, or a regressor that only varies among censored observations)"
+        )
+    Hinv = np.linalg.inv(H)
+    if cov_type == "oim":
+        V = Hinv
+        ctext = "oim (inverse observed information)"
+    else:
+        _, sc = _interval_loglik_parts(theta, X, yv, lov, hiv, exact)
+        sc = sc * wv[:, None]
+        if cluster:
+            codes = factorize(data[cluster].to_numpy()[okm])
+            G = int(codes.max()) + 1
+            if G < 2:
+                raise EstimationError(f"only one cluster in {cluster!r}")
+            S = np.zeros((G, sc.shape[1]))
+            np.add.at(S, codes, sc)
+            factor = G / (G - 1)
+            ctext = f"robust clustered by {cluster} (G={G}, factor G/(G-1))"
+        else:
+            S = sc
+            factor = n / (n - 1)
+            ctext = "robust sandwich (factor n/(n-1))"
+        V = factor * Hinv @ (S.T @ S) @ Hinv
+    se_all = np.sqrt(np.diag(V))
+    k = X.shape[1]
+    beta = theta[:k]
+    se = se_all[:k]
+    idx = pd.Index(names, name="term")
+    zv = beta / se
+    sigma = math.exp(theta[-1])
+    return IntervalResult(
+        params=pd.Series(beta, index=idx),
+        bse=pd.Series(se, index=idx),
+        zvalues=pd.Series(zv, index=idx),
+        pvalues=pd.Series(2 * stats.norm.sf(np.abs(zv)), index=idx),
+        sigma=sigma,
+        sigma_se=sigma * float(se_all[-1]),
+        log_sigma_se=float(se_all[-1]),
+        vcov=pd.DataFrame(V, index=[*names, "log_sigma"], columns=[*names, "log_sigma"]),
+        loglik=-f_opt,
+        nobs=n,
+        n_exact=int(exact.sum()),
+        n_left=int(left.sum()),
+        n_right=int(right.sum()),
+        n_interval=int(interval.sum()),
+        n_dropped=int(len(data) - n),
+        drop_reasons=reasons,
+        cov_type=ctext,
+        converged=converged,
+        n_iter=n_iter,
+        y_lower=lower,
+        y_upper=upper,
+        x=xs,
+        weights=weights,
+        sample=data.index[okm],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------
+
+
+def cli_estimate(args) -> int:
+    """``jamsostek-analysis estimate``: fit :func:`fit_panel` on a panel CSV and print the result.
+
+    The unit column is read as text (province codes keep their form, e.g. ``'11'``).
+    ``--cluster none`` gives iid (or ``--vcov hetero``) inference. With ``--bootstrap B`` the
+    wild cluster restricted bootstrap of :mod:`jamsostek_analysis.estimation.wildboot` is run for the first
+    ``--x`` regressor. Returns 0; bad input raises :class:`EstimationError` (exit status 2).
+    """
+    from pathlib import Path
+
+    path = Path(args.data)
+    if not path.is_file():
+        raise EstimationError(f"data file {str(path)!r} not found")
+    try:
+        df = pd.read_csv(path, dtype={args.unit: str})
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise EstimationError(f"could not read {str(path)!r} as CSV: {exc}") from exc
+    if args.cluster is None:
+        cluster: Any = UNIT
+    elif str(args.cluster).lower() == "none":
+        cluster = None
+    else:
+        cluster = args.cluster
+    try:
+        res = fit_panel(
+            df,
+            args.y,
+            list(args.x),
+            controls=list(args.controls or []),
+            unit=args.unit,
+            time=args.time,
+            fe=args.fe,
+            model=args.model,
+            cluster=cluster,
+            vcov=args.vcov,
+            weights=args.weights,
+            cr2_df=getattr(args, "cr2_df", "bm"),
+        )
+    except EstimationError as exc:
+        raise EstimationError(f"{path}: {exc}") from exc
+    boot = None
+    B = int(getattr(args, "bootstrap", 0) or 0)
+    if B > 0:
+        if res.cluster is None:
+            raise EstimationError(f"{path}: --bootstrap needs clustering (do not use --cluster none)")
+        try:
+            from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
+        except ImportError as exc:  # pragma: no cover - module provided by another part of the package
+            raise EstimationError(f"wild bootstrap unavailable: {exc}") from exc
+        bres = wild_cluster_bootstrap(res, param=res.x[0], B=B, weight_type=args.weight_type, seed=args.seed)
+        ci = bres.conf_int
+
+        fin = _finite_or_none
+
+        boot = {
+            "param": res.x[0],
+            "pvalue": fin(bres.pvalue),
+            "conf_int": None if ci is None else [fin(ci[0]), fin(ci[1])],
+            "B": int(bres.B),
+            "enumerated": bool(bres.enumerated),
+            "weight_type": args.weight_type,
+            "seed": int(args.seed),
+        }
+    if args.json:
+        out = res.to_dict()
+        out["data_file"] = str(path)
+        if boot is not None:
+            out["bootstrap"] = boot
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"Data: {path}")
+        print(res.summary())
+        if boot is not None:
+            ci = boot["conf_int"]
+            ci_txt = "n/a" if ci is None else "[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in ci) + "]"
+            print(
+                f"Wild cluster restricted bootstrap for {boot['param']} ({boot['weight_type']} weights, "
+                f"B={boot['B']}{', all sign patterns enumerated' if boot['enumerated'] else ''}, seed {boot['seed']}): "
+                f"p = {'n/a' if boot['pvalue'] is None else format(boot['pvalue'], '.4f')}, 95% CI {ci_txt}"
+            )
+    return 0
