@@ -37,6 +37,16 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import PanelError
+from jamsostek_analysis.geography import (
+    KALTARA,
+    KALTARA_PARENT,
+    NEW_PAPUA,
+    PAPUA_PARENTS,
+    PROVINCES_38,
+    boundary_for_year,
+    panel_province_set,
+    split_parent_34,
+)
 
 __all__ = [
     "PANEL_COLUMNS",
@@ -55,58 +65,7 @@ __all__ = [
     "cli_panel",
 ]
 
-FIRST_KALTARA_POVERTY_YEAR = 2015  # Kalimantan Utara first appears in the province poverty/labour tables
-FIRST_38_YEAR = 2024  # new Papua provinces first published in the poverty and labour tables (March 2024)
-NEW_PAPUA = ("92", "95", "96", "97")
-PAPUA_PARENTS = ("91", "94")
 FLOAT_FORMAT = "%.12g"
-
-# --------------------------------------------------------------------------------------------
-# province sets
-
-
-def boundary_for_year(year: int) -> str:
-    """Province set of the panel in ``year``: '33' (2007-2014), '34' (2015-2023), '38' (2024-).
-
-    Kalimantan Utara (65) was created in 2012 but the BPS province poverty, labour and Gini
-    tables carry it only from 2015 (March 2015); up to 2014 its population is inside Kalimantan
-    Timur (64). The new Papua provinces appear in the poverty and labour tables from March 2024.
-    """
-    y = int(year)
-    if y < FIRST_KALTARA_POVERTY_YEAR:
-        return "33"
-    if y < FIRST_38_YEAR:
-        return "34"
-    return "38"
-
-
-_ALL_38 = (
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 94 95 96 97"
-).split()
-
-
-def panel_province_set(year: int) -> tuple[str, ...]:
-    """Sorted BPS codes of the panel's provinces in ``year`` (33, 34 or 38 codes).
-
-    This is the set of the BPS *province poverty tables*, identical to
-    ``regions.province_set(year, topic="poverty_province")``: Kalimantan Utara (65) from 2015 and
-    the new Papua provinces from 2024. It differs from the administrative set
-    ``regions.province_set(year)`` (no topic), which has Kalimantan Utara from 2013 (the province
-    was created in 2012 and GRDP/IPM/schooling tables carry it from 2013): in the panel's 2013-2014
-    rows Kalimantan Timur (64) still includes Kalimantan Utara, as in the poverty tables.
-    """
-    from jamsostek_analysis.data.regions import province_set
-
-    b = boundary_for_year(year)
-    codes = [c for c in _ALL_38 if b == "38" or c not in NEW_PAPUA]
-    if b == "33":
-        codes.remove("65")
-    out = tuple(codes)
-    if out != province_set(year, topic="poverty_province"):  # pragma: no cover - guarded by tests
-        raise PanelError(f"panel_province_set({year}) disagrees with regions.province_set({year}, 'poverty_province')")
-    return out
-
 
 # --------------------------------------------------------------------------------------------
 # variable specifications (BPS exports)
@@ -283,7 +242,7 @@ def _split_geography(cells: pd.DataFrame) -> pd.DataFrame:
     """
     has = cells[cells["value"].notna()]
     years = sorted(cells["year"].unique())
-    kal = set(has.loc[has["province_code"] == "65", "year"])
+    kal = set(has.loc[has["province_code"] == KALTARA, "year"])
     pap = set(has.loc[has["province_code"].isin(NEW_PAPUA), "year"])
     return pd.DataFrame({"year": years, "kaltara": ["post" if y in kal else "pre" for y in years], "papua": ["post" if y in pap else "pre" for y in years]})
 
@@ -304,7 +263,7 @@ def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: st
     want_kal = np.where(m["boundary"] == "33", "pre", "post")
     want_pap = np.where(m["boundary"] == "38", "post", "pre")
     has = ~np.isnan(values)
-    kal = has & (code == "64") & m["kaltara"].notna().to_numpy() & (m["kaltara"].to_numpy() != want_kal)
+    kal = has & (code == KALTARA_PARENT) & m["kaltara"].notna().to_numpy() & (m["kaltara"].to_numpy() != want_kal)
     pap = has & np.isin(code, PAPUA_PARENTS) & m["papua"].notna().to_numpy() & (m["papua"].to_numpy() != want_pap)
     for i in np.flatnonzero(kal | pap):
         year = int(m["year"].iat[i])
@@ -353,10 +312,10 @@ def _mask_shifted_p1_2012(p1: pd.DataFrame, p0: pd.DataFrame) -> tuple[pd.DataFr
         v = d.loc[(d["province_code"] == code) & (d["year"] == 2012), "value"]
         return float(v.iloc[0]) if len(v) else np.nan
 
-    if np.isnan(val(p1, "65")) or not np.isnan(val(p0, "65")):
+    if np.isnan(val(p1, KALTARA)) or not np.isnan(val(p0, KALTARA)):
         return p1, []
-    shifted = (p1["year"] == 2012) & (p1["province_code"] >= "65") & p1["province_code"].isin(_ALL_38)
-    codes = sorted(p1.loc[shifted & (p1["province_code"] != "65"), "province_code"])
+    shifted = (p1["year"] == 2012) & (p1["province_code"] >= KALTARA) & p1["province_code"].isin(PROVINCES_38)
+    codes = sorted(p1.loc[shifted & (p1["province_code"] != KALTARA), "province_code"])
     out = p1.copy()
     out.loc[shifted, "value"] = np.nan
     return out, codes
@@ -470,9 +429,7 @@ def _attach_bpjstk(panel: pd.DataFrame, compiled: pd.DataFrame, kemnaker: pd.Dat
 def _parent_map(crosswalk: pd.DataFrame | Mapping[str, str] | None) -> tuple[dict[str, str], dict[str, str]]:
     """(code -> 34-set parent, parent -> 34-set name) from the crosswalk or its default."""
     if crosswalk is None:
-        from jamsostek_analysis.data.regions import split_parent_34
-
-        return {c: split_parent_34(c) for c in _ALL_38}, {}
+        return {c: split_parent_34(c) for c in PROVINCES_38}, {}
     if isinstance(crosswalk, Mapping):
         return {str(k): str(v) for k, v in crosswalk.items()}, {}
     cw = crosswalk.astype({"province_code_38": str, "province_code_34": str})

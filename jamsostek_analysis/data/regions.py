@@ -39,6 +39,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jamsostek_analysis.errors import RegionError
+from jamsostek_analysis.geography import (  # noqa: F401 - re-exported
+    KALTARA_FIRST_YEAR,
+    PAPUA_SPLIT_FIRST_YEAR,
+    check_code,
+    parent_33,
+    province_code_for_year,
+    province_set,
+    split_parent_34,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -133,111 +142,8 @@ def normalize_name(name: str) -> str:
 _NATIONAL_KEYS = frozenset(normalize_name(n) for n in NATIONAL_NAMES)
 
 
-def split_parent_34(code38: str) -> str:
-    """Parent province in the 2013-2022 34-province set of a 38-set BPS code.
-
-    92 (Papua Barat Daya) -> 91 (Papua Barat); 95, 96, 97 (Papua Selatan, Tengah, Pegunungan) -> 94
-    (Papua); every other code maps to itself.
-
-    Raises
-    ------
-    RegionError
-        If ``code38`` is not a two-digit string.
-    """
-    code = _check_code(code38, 2, "split_parent_34")
-    return {"92": "91", "95": "94", "96": "94", "97": "94"}.get(code, code)
-
-
-def parent_33(code: str) -> str:
-    """Parent in the pre-2012 33-province set: Kalimantan Utara (65) -> Kalimantan Timur (64),
-    the Papua splits as in :func:`split_parent_34`."""
-    code = split_parent_34(code)
-    return "64" if code == "65" else code
-
-
-def province_code_for_year(code38: str, year: int) -> str:
-    """The province (in the set in force in ``year``) that contained today's province ``code38``.
-
-    Before 2013 (first year of BPS tables with Kalimantan Utara) 65 -> 64; before 2024 (first year
-    the new Papua provinces are published) 92 -> 91 and 95/96/97 -> 94.
-    """
-    if int(year) < 2013:
-        return parent_33(code38)
-    if int(year) < 2024:
-        return split_parent_34(code38)
-    return _check_code(code38, 2, "province_code_for_year")
-
-
-def _check_code(code: object, ndigits: int, where: str) -> str:
-    s = str(code)
-    if len(s) != ndigits or not s.isdigit():
-        raise RegionError(f"{where}: expected a {ndigits}-digit BPS code string, found {code!r}")
-    return s
-
-
-_PROVINCES_38 = (
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 94 95 96 97"
-).split()
-
-
-KALTARA_FIRST_YEAR: dict[str, int] = {
-    "poverty_province": 2015,
-    "poverty_count_province": 2015,
-    "formal_employment_province": 2015,
-    "tpt_province": 2015,
-    "tpt_tpak_province": 2015,
-    "gini_province": 2015,
-    "grdp_per_capita_province": 2013,
-    "hdi_province": 2013,
-    "mean_years_schooling": 2013,
-    "population_province": 2013,
-    "population_province_alt_vintage": 2013,
-    "minimum_wage_province": 2013,
-    "poverty_district": 2004,
-}
-"""First year with Kalimantan Utara (65) values, per ``raw/bps`` topic (checked against the files;
-README 'Known problems'). The district poverty tables carry a 65 row back to 2004 on today's
-boundaries. Topics without files before the first year (population, minimum wage) use 2013."""
-
-PAPUA_SPLIT_FIRST_YEAR: dict[str, int] = {"grdp_per_capita_province": 2023, "hdi_province": 2022}
-"""First year with values for 92/95/96/97 where it is not 2024 (GRDP 2023, IPM back-cast to 2022)."""
-
-
-def province_set(year: int, topic: str | None = None) -> tuple[str, ...]:
-    """BPS province codes for which province values are published for ``year``.
-
-    Without ``topic`` (the administrative set used by BPS tables):
-
-    * up to 2012: 33 provinces (no 65 Kalimantan Utara, created by UU 20/2012);
-    * 2013-2023: 34 provinces (65 included; 91 Papua Barat and 94 Papua pre-split);
-    * from 2024: 38 provinces (92, 95, 96, 97 from the 2022 Papua splits).
-
-    With ``topic`` (a ``raw/bps`` folder name), the publication lags of that topic are applied:
-    Kalimantan Utara from :data:`KALTARA_FIRST_YEAR` (2015 for poverty, labour and Gini tables,
-    2013 for GRDP, IPM, schooling) and the new Papua provinces from
-    :data:`PAPUA_SPLIT_FIRST_YEAR` (default 2024). Before 2006 BPS tables cover fewer provinces
-    (provinces created 1999-2004, e.g. TPT 1986-2000 has 26); this function does not model that.
-
-    The province panel uses the poverty tables' set, ``province_set(year, "poverty_province")``
-    (= :func:`jamsostek_analysis.data.panel.panel_province_set`): 33 provinces up to 2014, because
-    Kalimantan Utara enters the poverty and labour tables only in 2015. The administrative set
-    (no ``topic``) already has 65 in 2013-2014; do not use it to build rows that carry poverty data.
-
-    Returns
-    -------
-    tuple of str
-        Sorted two-digit codes.
-    """
-    y = int(year)
-    kaltara = KALTARA_FIRST_YEAR.get(topic, 2013) if topic is not None else 2013
-    papua = PAPUA_SPLIT_FIRST_YEAR.get(topic, 2024) if topic is not None else 2024
-    codes = list(_PROVINCES_38)
-    if y < papua:
-        codes = [c for c in codes if c not in {"92", "95", "96", "97"}]
-    if y < kaltara:
-        codes.remove("65")
-    return tuple(codes)
+# province codes, splits and sets by year live in jamsostek_analysis.geography (re-exported here)
+_check_code = check_code
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import EstimationError, PanelError
+from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_CODES
 
 __all__ = [
     "COVERAGE",
@@ -74,9 +75,7 @@ OUTCOMES = ("p0", "p1", "p2")
 #: Years of the BPJS-TK province panel (compiled source R2-D1).
 MAIN_YEARS = (2022, 2025)
 #: Province codes that exist only after the 2022 Papua split (absent from the 34-province geography).
-POST_SPLIT_PAPUA = ("92", "95", "96", "97")
-#: Papua province codes in either geography (91, 94 and the four new ones).
-PAPUA_CODES = ("91", "92", "94", "95", "96", "97")
+POST_SPLIT_PAPUA = NEW_PAPUA
 
 MODEL_LABELS = {"twfe": "Two-way FE", "fd": "First differences", "ld": "Long difference"}
 UNIT = "province_code"

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from jamsostek_analysis.errors import EstimationError, PanelError, ParseError
+from jamsostek_analysis.geography import PAPUA_PARENTS
 
 __all__ = [
     "FRAGMENTS",
@@ -91,7 +92,7 @@ CROSS_SECTION_COLUMNS = [
 ]
 CONFLICT_MODES = ("as-curated", "conservative")
 #: the undivided Papua provinces of 2023 (Papua Barat, Papua): the two highest extreme-poverty rates
-PAPUA_2023 = ("91", "94")
+PAPUA_2023 = PAPUA_PARENTS
 #: samples of :func:`proxy_table`: label -> province codes left out
 PROXY_SAMPLES = {"all exact-value provinces": (), "excluding Papua, Papua Barat": PAPUA_2023}
 

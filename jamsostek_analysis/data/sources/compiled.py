@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import PanelError, ParseError
+from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_PARENTS
 
 __all__ = ["COMPILED_PANEL_RELPATH", "COMPILED_PANEL_COLUMNS", "LAG_COLUMNS", "check_lags", "parse_compiled_panel", "read_compiled_panel"]
 
@@ -27,9 +28,6 @@ NUMERIC_COLUMNS = COMPILED_PANEL_COLUMNS[2:]
 #: lag column -> column it must equal in the previous year
 LAG_COLUMNS = {"lag1_formal_pct": "formal_pct", "lag1_bpjstk_pu": "bpjstk_pu", "lag1_bpjstk_bpu": "bpjstk_bpu"}
 SOURCE_ID = "R2-D1"
-#: BPS codes of the provinces created by the 2022 Papua split
-NEW_PAPUA_CODES = ("92", "95", "96", "97")
-PARENT_PAPUA_CODES = ("91", "94")
 
 
 def parse_compiled_panel(text_or_frame: str | pd.DataFrame, source_file: str = COMPILED_PANEL_RELPATH) -> pd.DataFrame:
@@ -188,9 +186,9 @@ def read_compiled_panel(bundle: Any = None, resolver: Any = None, *, check: bool
         raise PanelError(f"{path.name}: duplicate province-year: rows {rows} resolve to the same province code and year")
     presplit = pd.Series(False, index=df.index)
     for year, g in df.groupby("year"):
-        new = g[g["province_code"].isin(NEW_PAPUA_CODES)]
+        new = g[g["province_code"].isin(NEW_PAPUA)]
         if len(new) and new[["bpjstk_pu", "bpjstk_bpu"]].isna().all().all():
-            presplit |= (df["year"] == year) & df["province_code"].isin(PARENT_PAPUA_CODES)
+            presplit |= (df["year"] == year) & df["province_code"].isin(PAPUA_PARENTS)
     df["bpjstk_presplit_papua"] = presplit.to_numpy()
     df = df.drop(columns="line")
     df["secondary"] = True

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import BundleError, ParseError, RegionError
+from jamsostek_analysis.geography import FIRST_38_YEAR, map_set_for_year
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -53,9 +54,8 @@ BOUNDARY_ATTRIBUTION = (
     "(COD-AB Indonesia, idn_adm_bps_20200401), CC BY 3.0 IGO; dissolved and simplified."
 )
 PROVINCE_FILES = {"34": "geo/idn_provinces_34_bps.geojson", "38": "geo/idn_provinces_38_bps.geojson"}
-#: first year whose BPS province tables use the 38-province set (the new Papua provinces 92, 95,
-#: 96, 97 appear from March 2024 in the poverty and labour tables; bundle README, "2022 Papua split")
-FIRST_YEAR_38 = 2024
+#: first year whose BPS province tables use the 38-province set (geography.FIRST_38_YEAR)
+FIRST_YEAR_38 = FIRST_38_YEAR
 
 MISSING_FACE = "#d9d9d9"
 MISSING_HATCH = "////"
@@ -89,8 +89,7 @@ def province_set_for_year(year: int) -> str:
         (65) exists in the 34 set, so for years before 2013 the 34 set shows it as its own
         province, which the BPS tables of those years do not have (it will appear as missing).
     """
-    year = int(year)
-    return "38" if year >= FIRST_YEAR_38 else "34"
+    return map_set_for_year(year)
 
 
 def load_provinces(bundle: Any = None, province_set: str = "34") -> gpd.GeoDataFrame:
