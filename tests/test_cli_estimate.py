@@ -44,7 +44,7 @@ def run(argv, capsys):
 
 def test_json_equals_fit_panel(csv, capsys):
     path, df = csv
-    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--controls", "gdp", "--json"], capsys)
+    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--controls", "gdp", "--json"], capsys)
     assert code == 0
     d = json.loads(out)
     ref = fit_panel(df, "p0", "coverage_rate", controls=["gdp"])
@@ -60,13 +60,13 @@ def test_json_equals_fit_panel(csv, capsys):
 
 def test_options_cluster_none_weights_fd(csv, capsys):
     path, df = csv
-    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--cluster", "none", "--json"], capsys)
+    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "none", "--json"], capsys)
     d = json.loads(out)
     ref = fit_panel(df, "p0", "coverage_rate", cluster=None)
     assert d["vcov_type"] == "iid" and d["n_clusters"] is None
     assert d["coefficients"]["coverage_rate"]["std_error"] == pytest.approx(ref.bse.iloc[0], rel=1e-12)
     _, out, _ = run(
-        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--weights", "pop", "--vcov", "CR2", "--model", "fd", "--json"],
+        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--weights", "pop", "--vcov", "CR2", "--model", "fd", "--json"],
         capsys,
     )
     d = json.loads(out)
@@ -74,13 +74,13 @@ def test_options_cluster_none_weights_fd(csv, capsys):
     assert d["coefficients"]["coverage_rate"]["std_error"] == pytest.approx(ref.bse.iloc[0], rel=1e-12)
     assert d["model"] == "fd" and d["fe"] == ["year"]
     # --fe with no names: no fixed effects, intercept reported
-    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--fe", "--json"], capsys)
+    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--fe", "--json"], capsys)
     assert list(json.loads(out)["coefficients"]) == ["Intercept", "coverage_rate"]
 
 
 def test_text_summary(csv, capsys):
     path, df = csv
-    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate"], capsys)
+    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code"], capsys)
     ref = fit_panel(df, "p0", "coverage_rate")
     assert code == 0
     assert "Dropped 1 of 80 input rows" in out and "missing p0: 1" in out
@@ -94,7 +94,7 @@ def test_unit_codes_read_as_text(tmp_path, capsys):
     df.loc[df["province_code"] == "12", "province_code"] = "11"
     path = tmp_path / "p.csv"
     df.to_csv(path, index=False)
-    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--json"], capsys)
+    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--json"], capsys)
     assert json.loads(out)["n_clusters"] == 6
 
 
@@ -107,7 +107,7 @@ def test_bootstrap_is_called_for_the_first_x(csv, capsys, monkeypatch):
         return types.SimpleNamespace(pvalue=0.123, conf_int=(-1.0, float("inf")), B=B, enumerated=False)
 
     monkeypatch.setitem(sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
-    argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "gdp", "--bootstrap", "99", "--seed", "7", "--json"]
+    argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--x", "gdp", "--bootstrap", "99", "--seed", "7", "--json"]
     _, out, _ = run(argv, capsys)
     d = json.loads(out)
     assert calls == {"param": "coverage_rate", "B": 99, "weight_type": "webb", "seed": 7, "names": ["coverage_rate", "gdp"]}
@@ -131,7 +131,7 @@ def test_bootstrap_with_real_module_uses_model_t(csv, capsys):
     res = wb.wild_cluster_bootstrap(ref, param="coverage_rate", B=199, weight_type="webb", seed=1)
     assert res.t_stat == pytest.approx(ref.tvalues["coverage_rate"], rel=1e-8)
     _, out, _ = run(
-        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--bootstrap", "199", "--seed", "1", "--json"], capsys
+        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--bootstrap", "199", "--seed", "1", "--json"], capsys
     )
     d = json.loads(out)["bootstrap"]
     assert d["pvalue"] == pytest.approx(res.pvalue, rel=1e-12) and 0 <= d["pvalue"] <= 1
@@ -140,11 +140,11 @@ def test_bootstrap_with_real_module_uses_model_t(csv, capsys):
 @pytest.mark.parametrize(
     "extra,message",
     [
-        (["--y", "nope", "--x", "coverage_rate"], "column 'nope' not found"),
-        (["--y", "p0", "--x", "coverage_rate", "--cluster", "region"], "column 'region' not found"),
-        (["--y", "p0", "--x", "bad"], "column 'bad' must be numeric but has value 'n.a.' in row 5"),
-        (["--y", "p0", "--x", "coverage_rate", "--controls", "twice"], "collinear regressors: 'twice'"),
-        (["--y", "p0", "--x", "coverage_rate", "--cluster", "one"], "only one cluster"),
+        (["--y", "nope", "--x", "coverage_rate", "--unit", "province_code"], "column 'nope' not found"),
+        (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "region"], "column 'region' not found"),
+        (["--y", "p0", "--x", "bad", "--unit", "province_code"], "column 'bad' must be numeric but has value 'n.a.' in row 5"),
+        (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--controls", "twice"], "collinear regressors: 'twice'"),
+        (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "one"], "only one cluster"),
     ],
 )
 def test_bad_input_exit_2(csv, capsys, tmp_path, extra, message):
@@ -160,13 +160,13 @@ def test_bad_input_exit_2(csv, capsys, tmp_path, extra, message):
 
 
 def test_missing_file_exit_2(tmp_path, capsys):
-    code, _, err = run(["estimate", str(tmp_path / "none.csv"), "--y", "p0", "--x", "x"], capsys)
+    code, _, err = run(["estimate", str(tmp_path / "none.csv"), "--y", "p0", "--x", "x", "--unit", "province_code"], capsys)
     assert code == 2 and "not found" in err and "none.csv" in err
 
 
 def test_cr2_df_option(csv, capsys):
     path, df = csv
-    base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--vcov", "CR2", "--json"]
+    base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--vcov", "CR2", "--json"]
     for flag, expected in ((["--cr2-df", "bm"], "bm"), (["--cr2-df", "G-1"], "G-1"), ([], "bm")):
         _, out, _ = run(base + flag, capsys)
         d = json.loads(out)
@@ -176,3 +176,130 @@ def test_cr2_df_option(csv, capsys):
     bm = fit_panel(df, "p0", "coverage_rate", vcov="CR2", cr2_df="bm").pvalues["coverage_rate"]
     g1 = fit_panel(df, "p0", "coverage_rate", vcov="CR2", cr2_df="G-1").pvalues["coverage_rate"]
     assert bm != pytest.approx(g1, rel=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# command-line behaviour (issue 11 item 4)
+
+
+def test_x_takes_one_value_per_flag_and_file_may_come_last(csv, capsys):
+    """`--x` no longer swallows the file name: `estimate --y p0 --x coverage_rate panel.csv` works."""
+    path, df = csv
+    code, out, _ = run(["estimate", "--y", "p0", "--x", "coverage_rate", "--x", "gdp", "--unit", "province_code",
+                        "--json", str(path)], capsys)  # fmt: skip
+    assert code == 0
+    ref = fit_panel(df, "p0", ["coverage_rate", "gdp"])
+    d = json.loads(out)
+    assert list(d["coefficients"]) == ["coverage_rate", "gdp"]
+    assert d["coefficients"]["gdp"]["estimate"] == pytest.approx(ref.params["gdp"], rel=1e-12)
+
+
+def test_fe_without_unit_is_an_error_not_province_code(csv, capsys):
+    path, _ = csv
+    code, out, err = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--fe", "province_code", "year"], capsys)
+    assert code == 2 and out == ""
+    assert "--unit" in err and "required" in err
+
+
+def test_lead_option_runs_the_placebo(csv, capsys):
+    path, df = csv
+    df = df.astype({"province_code": str})
+    argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--lead", "1", "--json"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    d = json.loads(out)
+    ref = fit_panel(df, "p0", "coverage_rate", leads=1)
+    assert list(d["coefficients"]) == ["coverage_rate", "coverage_rate_lead1"]
+    assert d["coefficients"]["coverage_rate_lead1"]["estimate"] == pytest.approx(ref.params["coverage_rate_lead1"], rel=1e-12)
+    assert d["nobs"] == ref.nobs == 60  # 20 provinces x 3 years with a lead (the missing p0 is in the last year)
+    code, out, _ = run(argv[:-1] + ["--lag", "1"], capsys)
+    assert code == 0 and "coverage_rate_lag1" in out
+
+
+def test_test_option_bootstraps_the_named_term(csv, capsys, monkeypatch):
+    path, _ = csv
+    seen = {}
+
+    def fake(result, param, *, B, weight_type, seed):
+        seen.update(param=param, weight_type=weight_type)
+        return types.SimpleNamespace(pvalue=0.5, conf_int=None, B=B, enumerated=False)
+
+    monkeypatch.setitem(sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
+    base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--lead", "1"]
+    code, _, _ = run(base + ["--bootstrap", "9", "--test", "coverage_rate_lead1", "--weight-type", "mammen"], capsys)
+    assert code == 0 and seen == {"param": "coverage_rate_lead1", "weight_type": "mammen"}
+    code, _, err = run(base + ["--bootstrap", "9", "--test", "nope"], capsys)
+    assert code == 2 and "'nope' is not a coefficient" in err
+    code, _, err = run(base + ["--test", "coverage_rate_lead1"], capsys)
+    assert code == 2 and "--bootstrap" in err
+
+
+def test_weight_types_offer_every_supported_weight(capsys):
+    from jamsostek_analysis.cli import WEIGHT_TYPES
+    from jamsostek_analysis.estimation import wildboot
+
+    assert set(WEIGHT_TYPES) == set(wildboot.WeightType.__args__)
+    assert main(["estimate", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "{webb,rademacher,mammen,norm}" in help_text
+
+
+def _options(parser):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from ((f"{name} {cmd}", a) for cmd, a in _options(sub))
+                yield name, sub
+        elif not isinstance(action, argparse._HelpAction):
+            yield "", action
+
+
+def test_every_option_has_help_with_default_and_every_subcommand_an_example(capsys):
+    import argparse
+
+    from jamsostek_analysis.cli import build_parser
+
+    n_options = n_subcommands = 0
+    for name, item in _options(build_parser()):
+        if isinstance(item, argparse.ArgumentParser):
+            n_subcommands += 1
+            if any(isinstance(a, argparse._SubParsersAction) for a in item._actions):
+                continue  # a group ('data'): its actions carry the examples
+            assert item.description and "example" in (item.epilog or ""), name
+            assert "jamsostek-analysis " in item.epilog, name
+        else:
+            n_options += 1
+            assert item.help, (name, item.dest)
+    assert n_subcommands == 7 and n_options > 30
+    # defaults are shown by the formatter
+    assert main(["estimate", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: year)" in text and f"(default: {20240301})" in text and "(default: webb)" in text
+
+
+@pytest.mark.parametrize(
+    "argv,status",
+    [
+        ([], 2),  # no command: usage on stderr
+        (["data"], 2),  # no action
+        (["estimate", "--y", "p0"], 2),  # missing arguments (argparse)
+        (["estimate", "x.csv", "--y", "p0", "--x", "a", "--unit", "u", "--bootstrap", "-3"], 2),
+        (["--help"], 0),
+        (["--version"], 0),
+    ],
+)
+def test_exit_codes(argv, status, capsys):
+    assert main(argv) == status
+
+
+def test_internal_failure_exits_1_with_traceback(csv, capsys, monkeypatch):
+    path, _ = csv
+
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("jamsostek_analysis.estimation.models.fit_panel", boom)
+    code, _, err = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code"], capsys)
+    assert code == 1 and "Traceback" in err and "RuntimeError: boom" in err

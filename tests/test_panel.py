@@ -531,9 +531,8 @@ def test_csv_is_stable_and_exact(panel, tmp_path):
 
 
 def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatch, capsys):
-    import argparse
-
     import jamsostek_analysis.data.panel as panel_mod
+    from jamsostek_analysis.cli import main
 
     calls = {}
 
@@ -543,13 +542,14 @@ def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatc
 
     monkeypatch.setattr(panel_mod, "build_province_panel", fake_build)
     monkeypatch.setattr("jamsostek_analysis.data.bundle.open_bundle", lambda d, e: bundle)
-    args = argparse.Namespace(data_dir=bundle.root, extra_data=None, out=tmp_path / "out" / "panel.csv",
-                              geography="34", bpjstk_source="kemnaker", dictionary=tmp_path / "dict.csv")  # fmt: skip
-    assert panel_mod.cli_panel(args) == 0
+    out, dictionary = tmp_path / "out" / "panel.csv", tmp_path / "dict.csv"
+    argv = ["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34",
+            "--bpjstk-source", "kemnaker", "--dictionary", str(dictionary)]  # fmt: skip
+    assert main(argv) == 0
     assert calls == {"geography": "34", "bpjstk_source": "kemnaker", "root": bundle.root}
     printed = capsys.readouterr().out
-    assert str(args.out) in printed and str(args.dictionary) in printed
-    back = pd.read_csv(args.out, dtype={"province_code": str})
+    assert str(out) in printed and str(dictionary) in printed
+    back = pd.read_csv(out, dtype={"province_code": str})
     assert back[["year", "province_code"]].equals(panel[["year", "province_code"]].reset_index(drop=True))
-    d = pd.read_csv(args.dictionary)
+    d = pd.read_csv(dictionary)
     assert d["column"].tolist() == PANEL_COLUMNS

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from jamsostek_analysis.cli import run as cli_run
 from jamsostek_analysis.pipeline.reproduce import (
     NotebookSpec,
     ReproduceError,
-    cli_reproduce,
+    reproduce,
     load_pipeline,
     parse_pipeline,
     run_notebooks,
@@ -299,7 +300,7 @@ def test_missing_notebook_file_is_reported(tmp_path: Path):
 
 
 def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, monkeypatch, capsys):
-    """cli_reproduce with a tiny fake bundle: data dir passed to the kernel, checksums in the manifest."""
+    """The reproduce command with a tiny fake bundle: data dir passed to the kernel, checksums in the manifest."""
     monkeypatch.setenv("JAMSOSTEK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("JAMSOSTEK_EXTRA_DATA", raising=False)
     bundle = tmp_path / "bundle"
@@ -322,11 +323,12 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
         """,
     )
     args = argparse.Namespace(
-        data_dir=bundle, extra_data=None, jobs=1, timeout=120, only=None, out=tmp_path / "out",
+        command="reproduce", data_dir=bundle, extra_data=None, jobs=1, timeout=120, only=None, out=tmp_path / "out",
         no_progress=True, notebooks_dir=nb,
     )
-    assert cli_reproduce(args) == 0
-    assert "reproduce: all notebooks ran" in capsys.readouterr().out
+    assert cli_run(args) == 0
+    captured = capsys.readouterr()
+    assert "reproduce: all notebooks ran" in captured.out and f"data bundle {bundle.resolve()} verified" in captured.err
     manifest = json.loads((tmp_path / "out" / "run_manifest.json").read_text())
     assert manifest["data"]["bundle"] == str(bundle.resolve())
     assert manifest["data"]["files"] == [{"relpath": "raw/x.csv", "origin": "bundle", "bytes": len(content), "sha256": sha}]
@@ -337,7 +339,7 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
 
     (bundle / "raw" / "x.csv").write_bytes(content.replace(b"1", b"2"))
     with pytest.raises(BundleError, match="x.csv"):
-        cli_reproduce(args)
+        reproduce(args.out, data_dir=bundle, notebooks_dir=nb, progress=False)
 
 
 def test_save_and_load_main_estimate(tmp_path, monkeypatch):

@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,8 +41,6 @@ from jamsostek_analysis.errors import BundleError, BundleWarning
 from jamsostek_analysis.paths import shipped_bundle_dir
 
 if TYPE_CHECKING:  # pragma: no cover
-    import argparse
-
     import pandas as pd
 
 ENV_DATA_DIR = "JAMSOSTEK_DATA_DIR"
@@ -511,50 +508,47 @@ def add_file(file: PathLike, topic: str, extra_dir: PathLike) -> ManifestEntry:
     return entries[rel]
 
 
-# --------------------------------------------------------------------------------------------
-# command line
+def additions_dir(extra_data: Sequence[PathLike] | None = None) -> Path:
+    """The folder ``data add`` writes to: the last ``extra_data`` entry, else the last ``$JAMSOSTEK_EXTRA_DATA`` entry.
 
-
-def cli_data(args: argparse.Namespace) -> int:
-    """Handler of ``jamsostek-analysis data verify|where|add``; returns the exit status."""
-    import sys
-
-    if args.data_command == "where":
-        print(describe_location(args.data_dir, args.extra_data))
-        return 0
-    if args.data_command == "verify":
-        import pandas  # noqa: F401  (imported before timing: the summary reports verification time)
-
-        start = time.perf_counter()
-        bundle = DataBundle.locate(args.data_dir, args.extra_data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", BundleWarning)
-            table = bundle.verify(use_cache=not args.no_cache)
-        elapsed = time.perf_counter() - start
-        checked = table[table["status"] == "ok"]
-        n_extra = int((checked["origin"] != "bundle").sum())
-        print(f"verified {len(checked)} files ({n_extra} from user additions) against {MANIFEST_NAME} in {elapsed:.2f} s")
-        for note in table.attrs["warnings"]:
-            print(f"warning: {note}", file=sys.stderr)
-        return 0
-    if args.data_command == "add":
-        extra = _extra_dirs_for_add(args.extra_data)
-        bundle = DataBundle.locate(args.data_dir, ())
-        if extra.resolve().is_relative_to(bundle.root):
-            raise BundleError(f"{extra}: user additions must live outside the read-only bundle {bundle.root}")
-        entry = add_file(args.file, args.topic, extra)
-        print(f"added {entry.relpath} ({entry.bytes} bytes, sha256 {entry.sha256[:12]}...) to {extra}")
-        if (bundle.root / entry.relpath).exists():
-            print(f"note: it replaces the bundle file {bundle.root / entry.relpath}")
-        return 0
-    raise BundleError(f"unknown data action {args.data_command!r}; expected verify, where or add")
-
-
-def _extra_dirs_for_add(extra_data: Sequence[PathLike] | None) -> Path:
-    """The folder ``data add`` writes to: the last ``--extra-data`` or ``$JAMSOSTEK_EXTRA_DATA`` entry."""
+    Raises
+    ------
+    BundleError
+        If neither is given (there is no default user-additions folder).
+    """
     if extra_data:
         return Path(extra_data[-1]).expanduser()
     env = [p for p in os.environ.get(ENV_EXTRA_DATA, "").split(os.pathsep) if p]
     if env:
         return Path(env[-1]).expanduser()
     raise BundleError(f"no user-additions folder: give --extra-data DIR or set ${ENV_EXTRA_DATA}")
+
+
+class AddedFile(NamedTuple):
+    """What :func:`add_user_file` did: the manifest line, the additions folder, the bundle file it shadows."""
+
+    entry: ManifestEntry
+    folder: Path
+    replaces: Path | None
+
+
+def add_user_file(
+    file: PathLike,
+    topic: str,
+    data_dir: PathLike | None = None,
+    extra_data: Sequence[PathLike] | None = None,
+) -> AddedFile:
+    """Add ``file`` to the user-additions folder of :func:`additions_dir` (``data add``).
+
+    Raises
+    ------
+    BundleError
+        No additions folder, an additions folder inside the read-only bundle, or an error of :func:`add_file`.
+    """
+    extra = additions_dir(extra_data)
+    bundle = DataBundle.locate(data_dir, ())
+    if extra.resolve().is_relative_to(bundle.root):
+        raise BundleError(f"{extra}: user additions must live outside the read-only bundle {bundle.root}")
+    entry = add_file(file, topic, extra)
+    shadowed = bundle.root / entry.relpath
+    return AddedFile(entry, extra, shadowed if shadowed.exists() else None)

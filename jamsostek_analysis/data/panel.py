@@ -26,8 +26,6 @@ Rules honoured (see the bundle README, "Known problems"):
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +60,6 @@ __all__ = [
     "dictionary_markdown",
     "replace_dictionary_section",
     "write_panel_csv",
-    "cli_panel",
 ]
 
 FLOAT_FORMAT = "%.12g"
@@ -762,20 +759,3 @@ def write_panel_csv(panel: pd.DataFrame, path: str | Path) -> Path:
     out = panel.sort_values(["year", "province_code"], kind="stable")
     out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return path
-
-
-def cli_panel(args: argparse.Namespace) -> int:
-    """``jamsostek-analysis panel``: build the panel, write CSV (and the dictionary), print paths."""
-    from jamsostek_analysis.data.bundle import open_bundle
-
-    t0 = time.perf_counter()
-    bundle = open_bundle(getattr(args, "data_dir", None), getattr(args, "extra_data", None))
-    panel = build_province_panel(bundle, geography=getattr(args, "geography", "as-published"), bpjstk_source=getattr(args, "bpjstk_source", "compiled"))
-    out = write_panel_csv(panel, args.out)
-    print(f"wrote {out} ({len(panel)} rows, {panel['province_code'].nunique()} provinces, {panel['year'].min()}-{panel['year'].max()}) in {time.perf_counter() - t0:.1f} s")
-    if getattr(args, "dictionary", None):
-        d = Path(args.dictionary)
-        d.parent.mkdir(parents=True, exist_ok=True)
-        data_dictionary().to_csv(d, index=False, lineterminator="\n")
-        print(f"wrote {d}")
-    return 0

@@ -23,7 +23,6 @@ a bound, or only as an interval (e.g. "extreme poverty between 1 % and 5 %").
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,6 @@ __all__ = [
     "IntervalResult",
     "PanelDesign",
     "PanelResult",
-    "cli_estimate",
     "fit_panel",
     "interval_regression",
     "ssc_absorbed_count",
@@ -1326,91 +1324,3 @@ def interval_regression(
         weights=weights,
         sample=data.index[okm],
     )
-
-
-# --------------------------------------------------------------------------------------------
-# command line
-# --------------------------------------------------------------------------------------------
-
-
-def cli_estimate(args) -> int:
-    """``jamsostek-analysis estimate``: fit :func:`fit_panel` on a panel CSV and print the result.
-
-    The unit column is read as text (province codes keep their form, e.g. ``'11'``).
-    ``--cluster none`` gives iid (or ``--vcov hetero``) inference. With ``--bootstrap B`` the
-    wild cluster restricted bootstrap of :mod:`jamsostek_analysis.estimation.wildboot` is run for the first
-    ``--x`` regressor. Returns 0; bad input raises :class:`EstimationError` (exit status 2).
-    """
-    from pathlib import Path
-
-    path = Path(args.data)
-    if not path.is_file():
-        raise EstimationError(f"data file {str(path)!r} not found")
-    try:
-        df = pd.read_csv(path, dtype={args.unit: str})
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise EstimationError(f"could not read {str(path)!r} as CSV: {exc}") from exc
-    if args.cluster is None:
-        cluster: Any = UNIT
-    elif str(args.cluster).lower() == "none":
-        cluster = None
-    else:
-        cluster = args.cluster
-    try:
-        res = fit_panel(
-            df,
-            args.y,
-            list(args.x),
-            controls=list(args.controls or []),
-            unit=args.unit,
-            time=args.time,
-            fe=args.fe,
-            model=args.model,
-            cluster=cluster,
-            vcov=args.vcov,
-            weights=args.weights,
-            cr2_df=getattr(args, "cr2_df", "bm"),
-        )
-    except EstimationError as exc:
-        raise EstimationError(f"{path}: {exc}") from exc
-    boot = None
-    B = int(getattr(args, "bootstrap", 0) or 0)
-    if B > 0:
-        if res.cluster is None:
-            raise EstimationError(f"{path}: --bootstrap needs clustering (do not use --cluster none)")
-        try:
-            from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
-        except ImportError as exc:  # pragma: no cover - module provided by another part of the package
-            raise EstimationError(f"wild bootstrap unavailable: {exc}") from exc
-        bres = wild_cluster_bootstrap(res, param=res.x[0], B=B, weight_type=args.weight_type, seed=args.seed)
-        ci = bres.conf_int
-
-        fin = _finite_or_none
-
-        boot = {
-            "param": res.x[0],
-            "pvalue": fin(bres.pvalue),
-            "conf_int": None if ci is None else [fin(ci[0]), fin(ci[1])],
-            "B": int(bres.B),
-            "enumerated": bool(bres.enumerated),
-            "weight_type": args.weight_type,
-            "seed": int(args.seed),
-        }
-    if args.json:
-        out = res.to_dict()
-        out["data_file"] = str(path)
-        if boot is not None:
-            out["bootstrap"] = boot
-        print(json.dumps(out, indent=2))
-    else:
-        print(f"Data: {path}")
-        print(res.summary())
-        if boot is not None:
-            ci = boot["conf_int"]
-            ci_txt = "n/a" if ci is None else "[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in ci) + "]"
-            print(
-                f"Wild cluster restricted bootstrap for {boot['param']} ({boot['weight_type']} weights, "
-                f"B={boot['B']}{', all sign patterns enumerated' if boot['enumerated'] else ''}, seed {boot['seed']}): "
-                f"p = {'n/a' if boot['pvalue'] is None else format(boot['pvalue'], '.4f')}, 95% CI {ci_txt}"
-            )
-    return 0

@@ -1,6 +1,6 @@
 """Run the analysis notebooks in dependency order and write the run manifest.
 
-``jamsostek-analysis reproduce`` (and ``make reproduce``) call :func:`cli_reproduce`, which locates
+``jamsostek-analysis reproduce`` (and ``make reproduce``) call :func:`reproduce`, which locates
 and verifies the data bundle and calls :func:`run_notebooks`.
 
 The pipeline is declared in ONE place, ``notebooks/pipeline.toml``::
@@ -53,7 +53,6 @@ from typing import TYPE_CHECKING, Any
 from jamsostek_analysis.errors import JamsostekError, ReproduceError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import argparse
 
     from nbformat import NotebookNode
 
@@ -673,8 +672,6 @@ def run_notebooks(
             bar.write(line, file=sys.stderr)
         elif log is not None:
             log(line)
-        else:
-            print(line, file=sys.stderr, flush=True)
 
     active: set[str] = set()
 
@@ -955,38 +952,50 @@ def default_notebooks_dir() -> Path:
     return (root if root is not None else Path.cwd()) / "notebooks"
 
 
-def cli_reproduce(args: argparse.Namespace) -> int:
-    """Handler of ``jamsostek-analysis reproduce``; returns 0 if every notebook ran, else 1.
+def reproduce(
+    out: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    extra_data: Sequence[str | os.PathLike] | None = None,
+    jobs: int = 2,
+    timeout: int = 600,
+    only: Sequence[str] | None = None,
+    notebooks_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> RunReport:
+    """Verify the data bundle, then run every notebook (``jamsostek-analysis reproduce``).
 
-    Locates the data bundle (``--data-dir`` > ``$JAMSOSTEK_DATA_DIR`` > ``data/bundle``) and the
-    user additions, verifies their checksums (a mismatch raises :class:`BundleError`: exit 2), and
-    runs the notebooks with ``JAMSOSTEK_DATA_DIR``/``JAMSOSTEK_EXTRA_DATA`` set accordingly.
+    Locates the data bundle (``data_dir`` > ``$JAMSOSTEK_DATA_DIR`` > ``data/bundle``) and the
+    user additions, verifies their checksums (a mismatch raises :class:`BundleError`) and runs
+    the notebooks with ``JAMSOSTEK_DATA_DIR``/``JAMSOSTEK_EXTRA_DATA``/``JAMSOSTEK_BUILD_DIR`` set.
+    ``log`` receives progress lines (the bundle in use, notebooks starting and finishing).
     """
-    from jamsostek_analysis.data.bundle import DataBundle
-
-    bundle = DataBundle.locate(args.data_dir, args.extra_data)
     import warnings
 
+    from jamsostek_analysis.data.bundle import DataBundle
+
+    bundle = DataBundle.locate(data_dir, extra_data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bundle.verify(use_cache=True)
     env = {ENV_DATA_DIR: str(bundle.root), ENV_EXTRA_DATA: os.pathsep.join(str(p) for p in bundle.extra)}
-    out = Path(args.out)
-    env[ENV_BUILD_DIR] = str(out.resolve())
-    notebooks_dir = getattr(args, "notebooks_dir", None) or default_notebooks_dir()
-    print(f"data bundle {bundle.root} verified" + (f"; user additions: {', '.join(map(str, bundle.extra))}" if bundle.extra else ""), file=sys.stderr)
-    report = run_notebooks(
-        notebooks_dir,
-        out,
-        jobs=args.jobs,
-        timeout=args.timeout,
-        only=args.only,
+    out_dir = Path(out)
+    env[ENV_BUILD_DIR] = str(out_dir.resolve())
+    if log is not None:
+        extra = f"; user additions: {', '.join(map(str, bundle.extra))}" if bundle.extra else ""
+        log(f"data bundle {bundle.root} verified{extra}")
+    return run_notebooks(
+        notebooks_dir if notebooks_dir is not None else default_notebooks_dir(),
+        out_dir,
+        jobs=jobs,
+        timeout=timeout,
+        only=only,
         env=env,
-        progress=not args.no_progress,
+        progress=progress,
         bundle=bundle,
+        log=log,
     )
-    print(("reproduce: all notebooks ran" if report.ok else "reproduce: FAILED") + "\n" + report.message())
-    return 0 if report.ok else 1
 
 
 __all__ = [
@@ -997,7 +1006,7 @@ __all__ = [
     "RunReport",
     "build_dir",
     "build_manifest",
-    "cli_reproduce",
+    "reproduce",
     "load_main_estimate",
     "load_notebook",
     "load_pipeline",
