@@ -124,22 +124,32 @@ def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
     return keep
 
 
+def _int_codes(values: np.ndarray) -> np.ndarray:
+    """Non-negative ``int64`` codes of ``values`` (integer input kept as is, anything else factorized)."""
+    values = np.asarray(values).ravel()
+    if np.issubdtype(values.dtype, np.integer) and (values.size == 0 or values.min() >= 0):
+        return values.astype(np.int64, copy=False)
+    codes, _ = pd.factorize(pd.Series(values), sort=False)
+    return codes.astype(np.int64)
+
+
 def is_nested(codes: np.ndarray, cluster: np.ndarray) -> bool:
     """True if every level of the factor ``codes`` occurs in a single cluster only.
 
     A fixed-effect factor nested in the clusters (province effects with province clusters) drops
     out of every cluster score; the CRV1 small-sample ``K`` and the wild bootstrap treat it apart.
     Both arguments are integer (or any hashable-valued) arrays of the same length.
+
+    O(n) and no sort: the cluster of the last row of each level is scattered into a level-sized
+    table and every row is compared with its level's entry.
     """
-    codes = np.asarray(codes)
-    cluster = np.asarray(cluster)
-    if codes.size == 0:
+    lv = _int_codes(codes)
+    cl = _int_codes(cluster)
+    if lv.size == 0:
         return True
-    _, lv = np.unique(codes, return_inverse=True)
-    _, cl = np.unique(cluster, return_inverse=True)
-    lv, cl = lv.ravel().astype(np.int64), cl.ravel().astype(np.int64)
-    pairs = np.unique(lv * (int(cl.max()) + 1) + cl).size
-    return pairs == int(lv.max()) + 1
+    table = np.empty(int(lv.max()) + 1, dtype=np.int64)
+    table[lv] = cl
+    return bool(np.array_equal(table[lv], cl))
 
 
 def dummy_matrix(codes: np.ndarray) -> np.ndarray:
@@ -154,30 +164,27 @@ def count_absorbed_levels(fe: Sequence[np.ndarray]) -> int:
     """Number of linearly independent dummy columns absorbed by the factors in ``fe``.
 
     For one factor this is the number of levels; for two factors it is
-    ``K1 + K2 - (number of connected components of the bipartite group graph)``.
-    Used for the degrees of freedom of conventional and CRV1 standard errors.
+    ``K1 + K2 - (number of connected components of the bipartite group graph)`` (the rule is
+    applied as ``sum K_f - components * (F - 1)`` for ``F`` factors). Components come from
+    :func:`scipy.sparse.csgraph.connected_components` on the graph whose nodes are the levels of
+    all factors and whose edges link, for every observation, its level of the first factor to its
+    level of every other factor. Used for the degrees of freedom of conventional and CRV1
+    standard errors.
     """
     if len(fe) == 0 or len(fe[0]) == 0:
         return 0
-    levels = [int(c.max()) + 1 for c in fe]
-    if len(fe) == 1:
+    codes = [np.asarray(c, dtype=np.int64).ravel() for c in fe]
+    levels = [int(c.max()) + 1 for c in codes]
+    if len(codes) == 1:
         return levels[0]
-    # union-find over all levels of all factors; each observation links its levels
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     offsets = np.cumsum([0] + levels[:-1])
-    parent = np.arange(sum(levels))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for row in zip(*[c + o for c, o in zip(fe, offsets)]):
-        r0 = find(int(row[0]))
-        for other in row[1:]:
-            r1 = find(int(other))
-            if r1 != r0:
-                parent[r1] = r0
-    components = len({find(i) for i in range(sum(levels))})
+    total = int(sum(levels))
+    src = np.concatenate([codes[0]] * (len(codes) - 1))
+    dst = np.concatenate([c + o for c, o in zip(codes[1:], offsets[1:])])
+    graph = coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(total, total))
+    components, _ = connected_components(graph, directed=False)
     # every factor after the first loses one column per connected component
-    return sum(levels) - components * (len(fe) - 1)
+    return total - int(components) * (len(codes) - 1)

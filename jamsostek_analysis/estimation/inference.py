@@ -59,7 +59,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 from jamsostek_analysis.errors import EstimationError
 
@@ -344,6 +343,8 @@ def cr2_satterthwaite_df(
 
 def t_pvalues(t: np.ndarray | float, df: float) -> np.ndarray:
     """Two-sided p-values ``2 * P(T_df > |t|)``; ``df = inf`` gives normal p-values."""
+    from scipy import stats
+
     t = np.asarray(t, dtype=float)
     if not np.isfinite(df):
         return 2 * stats.norm.sf(np.abs(t))

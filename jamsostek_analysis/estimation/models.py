@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels, drop_singletons, factorize, is_nested
 from jamsostek_analysis.errors import EstimationError
@@ -190,6 +189,8 @@ class PanelResult:
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """``1 - alpha`` confidence intervals from the t distribution with each coefficient's df
         (:meth:`df_for`; normal when the df is infinite)."""
+        from scipy import stats
+
         dfs = self._df_vector()
         q = np.where(np.isfinite(dfs), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(dfs), dfs, 1.0)),
                      stats.norm.ppf(1 - alpha / 2))
@@ -876,10 +877,11 @@ def fit_panel(
             out_cols[c] = est["_fe_" + c].to_numpy()
     sample = pd.Index(est["_label"].to_numpy())
     sample_df = pd.DataFrame(out_cols, index=sample)
-    used = set(est["_pos"].tolist())
+    used = np.zeros(n_input, dtype=bool)  # input rows used (estimation rows and difference bases)
+    used[est["_pos"].to_numpy(dtype=np.int64)] = True
     if "_base_pos" in est.columns:
-        used |= set(est["_base_pos"].tolist())
-    n_dropped = n_input - len(used)
+        used[est["_base_pos"].to_numpy(dtype=np.int64)] = True
+    n_dropped = n_input - int(used.sum())
     return PanelResult(
         params=pd.Series(beta, index=idx),
         bse=pd.Series(se, index=idx),
@@ -956,6 +958,8 @@ class IntervalResult:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Normal (Wald) intervals for the coefficients; ``sigma`` via ``exp`` of the log-sigma interval."""
+        from scipy import stats
+
         q = stats.norm.ppf(1 - alpha / 2)
         ci = pd.DataFrame({"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse})
         ls = math.log(self.sigma)
@@ -1036,6 +1040,8 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 def _log_interval_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``log(Phi(b) - Phi(a))`` for ``a < b`` (either may be infinite), numerically stable."""
+    from scipy import special
+
     out = np.empty_like(a)
     upper_tail = a > 0
     # Phi(b) - Phi(a) = Phi(-a) - Phi(-b) in the upper tail
@@ -1133,6 +1139,8 @@ def interval_regression(
         Missing or non-numeric columns, ``lower > upper`` (row named), no usable rows,
         collinear regressors, or non-convergence (e.g. all observations censored on one side).
     """
+    from scipy import optimize, stats
+
     xs = _as_list(x, "x") + _as_list(controls, "controls")
     if cov_type not in ("oim", "robust"):
         raise EstimationError(f"cov_type must be 'oim' or 'robust', got {cov_type!r}")
