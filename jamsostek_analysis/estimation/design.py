@@ -33,13 +33,44 @@ def factorize(values: Sequence | np.ndarray | pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def _group_mean(M: np.ndarray, codes: np.ndarray, w: np.ndarray, wsum: np.ndarray) -> np.ndarray:
-    """Weighted group means of every column of ``M`` broadcast back to rows."""
-    k = wsum.shape[0]
-    out = np.empty_like(M)
-    for j in range(M.shape[1]):
-        out[:, j] = (np.bincount(codes, weights=w * M[:, j], minlength=k) / wsum)[codes]
+def _inverse_sums(c: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """``1 / (sum of weights per level)`` of the codes ``c`` (0 for empty levels)."""
+    s = np.bincount(c, weights=w).astype(float)
+    out = np.zeros_like(s)
+    np.divide(1.0, s, out=out, where=s > 0)
     return out
+
+
+def _demean_column(
+    col: np.ndarray,
+    fe: Sequence[np.ndarray],
+    inv: Sequence[np.ndarray],
+    w: np.ndarray | None,
+    buf: np.ndarray,
+    wbuf: np.ndarray | None,
+    *,
+    tol: float,
+    max_iter: int,
+) -> int:
+    """Alternating projections on one contiguous column, in place; returns the sweeps used.
+
+    A sweep subtracts the weighted group means of every factor in turn. The change of the column in
+    a sweep is bounded by the sum of the largest absolute group means subtracted, so the column has
+    converged when that bound is at most ``tol`` (no copy of the column is needed to check it). One
+    factor is exact after one sweep.
+    """
+    for it in range(1, max_iter + 1):
+        bound = 0.0
+        for c, iv in zip(fe, inv):
+            src = col if w is None else np.multiply(w, col, out=wbuf)
+            means = np.bincount(c, weights=src, minlength=iv.shape[0])
+            means *= iv
+            np.take(means, c, out=buf)
+            col -= buf
+            bound += float(np.abs(means).max(initial=0.0))
+        if len(fe) == 1 or bound <= tol:
+            return it
+    raise RuntimeError(f"fixed effects did not converge after {max_iter} sweeps")
 
 
 def absorb(
@@ -49,13 +80,16 @@ def absorb(
     *,
     tol: float = 1e-14,
     max_iter: int = 10_000,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """Partial fixed effects out of the columns of ``M`` (within transformation).
 
     Computes ``M - D (D'WD)^- D'W M`` where ``D`` stacks the dummy matrices of all factors in
     ``fe`` and ``W = diag(weights)``. One factor: exact weighted group demeaning. Several
-    factors: alternating projections until the largest change is below ``tol`` times the scale
-    of ``M``.
+    factors: alternating projections (Gaure 2013), column by column, each column until its change
+    in a sweep is below ``tol`` times the scale of ``M`` (its largest absolute entry, at least 1).
+    Group means are weighted sums by ``np.bincount`` over integer codes, subtracted in place from
+    a Fortran-ordered float64 copy of ``M`` (or from ``M`` itself with ``overwrite=True``).
 
     Parameters
     ----------
@@ -67,6 +101,9 @@ def absorb(
         Optional positive regression weights of length ``n``.
     tol, max_iter
         Convergence tolerance (relative) and iteration cap for several factors.
+    overwrite
+        Work in place when ``M`` is already a Fortran-ordered (or 1-D) float64 array; saves a copy
+        of ``M`` for callers that no longer need it.
 
     Returns
     -------
@@ -80,21 +117,19 @@ def absorb(
     """
     M = np.asarray(M, dtype=float)
     vector = M.ndim == 1
-    X = M.reshape(-1, 1).copy() if vector else M.copy()
+    M2 = M.reshape(-1, 1) if vector else M
+    X = np.asfortranarray(M2) if overwrite else np.array(M2, dtype=float, order="F", copy=True)
     if len(fe) == 0:
         return X.ravel() if vector else X
     n = X.shape[0]
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    sums = [np.bincount(c, weights=w) for c in fe]
-    scale = max(np.abs(X).max(), 1.0)
-    for it in range(max_iter):
-        prev = X.copy() if len(fe) > 1 else None
-        for c, s in zip(fe, sums):
-            X -= _group_mean(X, c, w, s)
-        if len(fe) == 1 or np.abs(X - prev).max() <= tol * scale:
-            break
-    else:  # pragma: no cover - pathological designs only
-        raise RuntimeError(f"fixed effects did not converge after {max_iter} sweeps")
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    codes = [np.asarray(c, dtype=np.intp) for c in fe]
+    inv = [_inverse_sums(c, w) for c in codes]
+    scale = max(float(np.abs(X).max(initial=0.0)), 1.0)
+    buf = np.empty(n)
+    wbuf = None if w is None else np.empty(n)
+    for j in range(X.shape[1]):
+        _demean_column(X[:, j], codes, inv, w, buf, wbuf, tol=tol * scale, max_iter=max_iter)
     return X.ravel() if vector else X
 
 

@@ -64,6 +64,7 @@ from jamsostek_analysis.errors import EstimationError
 
 __all__ = [
     "bread",
+    "cluster_score_sums",
     "crv1_factor",
     "cr2_satterthwaite_df",
     "fe_dummy_basis",
@@ -150,17 +151,35 @@ def crv1_factor(n: int, k_ssc: int, n_clusters: int) -> float:
 
 
 def _cluster_codes(cluster: np.ndarray | Sequence, n: int) -> tuple[np.ndarray, int]:
+    """``int64`` codes ``0..`` of the cluster labels and the number of non-empty clusters ``G``.
+
+    Integer codes in ``0..2n`` are used as they are (counted with ``np.bincount``, no sort);
+    other labels are factorized in order of first appearance.
+    """
     c = np.asarray(cluster)
     if c.shape != (n,):
         raise EstimationError(f"cluster codes have shape {c.shape}, expected ({n},)")
-    if not np.issubdtype(c.dtype, np.integer) or (c.size and c.min() < 0):
+    if not np.issubdtype(c.dtype, np.integer) or (c.size and (c.min() < 0 or c.max() > 2 * n)):
         import pandas as pd
 
         c, _ = pd.factorize(pd.Series(c), sort=False)
         if (c < 0).any():
             raise EstimationError("cluster variable has missing values")
-    c = c.astype(np.int64)
-    return c, int(np.unique(c).size)
+    c = c.astype(np.int64, copy=False)
+    return c, int(np.count_nonzero(np.bincount(c))) if c.size else 0
+
+
+def cluster_score_sums(S: np.ndarray, codes: np.ndarray, n_groups: int | None = None) -> np.ndarray:
+    """``(G, k)`` sums of the rows of ``S`` (``(n, k)``) within each cluster code, by ``np.bincount``.
+
+    Column by column, so no ``n x G`` dummy matrix and no slow ``np.add.at`` are needed.
+    """
+    S = _as2d(S)
+    G = int(codes.max()) + 1 if n_groups is None else int(n_groups)
+    out = np.empty((G, S.shape[1]))
+    for j in range(S.shape[1]):
+        out[:, j] = np.bincount(codes, weights=S[:, j], minlength=G)
+    return out
 
 
 def vcov_crv1(
@@ -196,9 +215,7 @@ def vcov_crv1(
     n, k = X.shape
     codes, G = _cluster_codes(cluster, n)
     B = bread(X)
-    S = X * u[:, None]
-    Sg = np.zeros((int(codes.max()) + 1, k))
-    np.add.at(Sg, codes, S)
+    Sg = cluster_score_sums(X * u[:, None], codes)
     meat = Sg.T @ Sg
     if G < 2:
         raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
