@@ -1,7 +1,7 @@
 # jamsostek_analysis: build, test and reproduce.
 #
 #   make reproduce   set up .venv, verify the data bundle, run every notebook, write figures/ and build/
-#   make test        set up .venv, run the test suite (without @pytest.mark.slow tests)
+#   make test        set up .venv, lint (ruff, mypy), run the test suite (without @pytest.mark.slow tests)
 #
 # Needs only python3 (>= 3.11), pip and make. Each target creates or updates the virtual environment
 # .venv by itself; packages are (re)installed only when pyproject.toml changes (stamp file
@@ -41,11 +41,12 @@ PIP_QUIET := --quiet --disable-pip-version-check --no-input
 PYPROJECT_SHA := $(shell $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])" 2>/dev/null)
 STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
 
-.PHONY: help venv reproduce test test-slow test-all lab bench panel verify clean distclean
+.PHONY: help venv reproduce test lint test-slow test-all lab bench panel verify clean distclean
 
 help:  ## list the targets
 	@echo "make reproduce   verify the data bundle and regenerate every figure and table (notebooks -> figures/, build/)"
-	@echo "make test        run the test suite (fast tests; 'make test-all' includes @pytest.mark.slow)"
+	@echo "make test        lint, then run the test suite (fast tests; 'make test-all' includes @pytest.mark.slow)"
+	@echo "make lint        ruff check (whole tree) and mypy (the package)"
 	@echo "make lab         JupyterLab on notebooks/ with the project's Python"
 	@echo "make panel       write the province x year panel to $(BUILD)/panel.csv (+ data dictionary)"
 	@echo "make bench       run benchmarks/*.py"
@@ -82,10 +83,14 @@ reproduce: $(STAMP)  ## verify the data bundle, run every notebook, write figure
 	$(CLI) reproduce $(DATA_ARGS) --jobs $(JOBS) --timeout $(TIMEOUT) --out $(BUILD)
 
 # pytest exits 5 when it collected no test: that must fail, never pass vacuously.
-test: $(STAMP)  ## run the fast test suite
+test: $(STAMP) lint  ## lint, then run the fast test suite
 	@status=0; $(VPY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+
+lint: $(STAMP)  ## ruff check and mypy (configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-slow: $(STAMP)  ## only the slow (Monte Carlo) tests
 	$(VPY) -m pytest -m slow $(PYTEST_ARGS)

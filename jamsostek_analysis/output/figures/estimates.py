@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from jamsostek_analysis.errors import FigureInputError, JamsostekError
+from jamsostek_analysis.errors import FigureInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
