@@ -43,9 +43,10 @@ Let ``N`` be the number of observations, ``k`` the number of slope coefficients 
   are replaced by ``A_g u_g`` with ``A_g = (I - H_gg)^(-1/2)``, where ``H_gg`` is the diagonal
   block of the hat matrix of the **full** model, fixed-effect dummies included:
   ``H = P_D + X (X'X)^-1 X'`` (``X`` absorbed, so the two projections are orthogonal and add).
-  ``P_D`` is computed exactly from the dense (``sqrt(w)``-scaled) dummy matrix of all
-  fixed-effect factors, which is cheap for province panels (a few hundred rows); when ``I -
-  H_gg`` is singular (e.g. province effects nested in province clusters make ``1_g`` an exact
+  The blocks of ``P_D`` are computed exactly, cluster block by cluster block, from the codes of
+  the fixed-effect factors (``_FEProjection``: the largest factor exactly, the others through
+  their Frisch-Waugh residual on it), never as an ``N x G`` or ``N x N`` matrix, so memory is
+  linear in ``N`` (clusters of equal size are batched); when ``I - H_gg`` is singular (e.g. province effects nested in province clusters make ``1_g`` an exact
   null vector) the Moore-Penrose inverse square root is used, as in R's clubSandwich.
   No further multiplicative small-sample factor is applied. Reference distribution: t with the
   Bell-McCaffrey / Imbens-Kolesar (2016) Satterthwaite df of the coefficient tested
@@ -67,6 +68,7 @@ __all__ = [
     "cluster_score_sums",
     "crv1_factor",
     "cr2_satterthwaite_df",
+    "cr2_vcov_and_df",
     "fe_dummy_basis",
     "t_pvalues",
     "vcov_cr2",
@@ -243,15 +245,142 @@ def fe_dummy_basis(fe: Sequence[np.ndarray], weights: np.ndarray | None = None, 
 
 
 def _inv_sqrt_psd(M: np.ndarray, tol: float = 1e-10) -> np.ndarray:
-    """Symmetric Moore-Penrose inverse square root of a symmetric PSD matrix."""
-    vals, vecs = np.linalg.eigh((M + M.T) / 2)
-    keep = vals > tol * max(1.0, vals.max(initial=0.0))
+    """Symmetric Moore-Penrose inverse square root of a symmetric PSD matrix (or a stack of them).
+
+    Eigenvalues at most ``tol * max(1, largest eigenvalue)`` of each matrix count as zero.
+    """
+    vals, vecs = np.linalg.eigh((M + np.swapaxes(M, -1, -2)) / 2)
+    top = np.maximum(vals.max(axis=-1, initial=0.0), 1.0)[..., None]
+    keep = vals > tol * top
     inv = np.zeros_like(vals)
-    inv[keep] = 1.0 / np.sqrt(vals[keep])
-    return (vecs * inv) @ vecs.T
+    np.divide(1.0, np.sqrt(np.where(keep, vals, 1.0)), out=inv, where=keep)
+    return (vecs * inv[..., None, :]) @ np.swapaxes(vecs, -1, -2)
+
+
+def _pinv_psd(M: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Moore-Penrose inverse of a symmetric PSD matrix (eigenvalues below ``tol * max`` dropped)."""
+    vals, vecs = np.linalg.eigh((M + M.T) / 2)
+    keep = vals > tol * max(float(vals.max(initial=0.0)), 1e-300)
+    return (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+
+
+#: Largest dense helper array (elements) of the blockwise fixed-effect projection.
+_MAX_DENSE = 200_000_000
+
+
+class _FEProjection:
+    """The fixed-effect projection ``P_D`` of ``sqrt(W) D`` by blocks, never as an ``n x n`` matrix.
+
+    One factor ``f1`` (one nested in the clusters if any, the one with most levels first) is
+    handled exactly: its projection is block diagonal by level, ``(P_1)_ij = sqrt(w_i w_j) / W_l``.
+    The remaining factors ``D2`` (``K`` dummies) enter through ``Z = (I - P_1) sqrt(W) D2``:
+    ``P_D = P_1 + Z (Z'Z)^+ Z'`` (Frisch-Waugh). Row ``i`` of ``Z`` is
+    ``sqrt(w_i) (e_i - M1[f1_i])`` with ``M1`` the ``(L1, K)`` weighted means of ``D2`` within the
+    levels of ``f1``, and ``Z'Z = D2'WD2 - M1' diag(W1) M1``; both are built by ``np.bincount``.
+    Memory: ``O(n + L1 K + K^2)``.
+    """
+
+    def __init__(self, fe: Sequence[np.ndarray], weights: np.ndarray | None, cluster: np.ndarray):
+        codes = [np.asarray(c, dtype=np.int64) for c in fe]
+        n = cluster.size
+        self.w = None if weights is None else np.asarray(weights, dtype=float)
+        self.sw = np.ones(n) if self.w is None else np.sqrt(self.w)
+        self.empty = len(codes) == 0
+        self.K = 0
+        if self.empty:
+            return
+        levels = [int(c.max()) + 1 for c in codes]
+        nested = [_nested_in(c, cluster, L) for c, L in zip(codes, levels)]
+        i1 = max(range(len(codes)), key=lambda i: (nested[i], levels[i]))
+        self.c1, self.L1, self.nested1 = codes[i1], levels[i1], nested[i1]
+        W1 = np.bincount(self.c1, weights=self.w, minlength=self.L1).astype(float)
+        self.W1 = W1
+        self.invW1 = np.zeros_like(W1)
+        np.divide(1.0, W1, out=self.invW1, where=W1 > 0)
+        self.rest = [codes[i] for i in range(len(codes)) if i != i1]
+        self.rest_levels = [levels[i] for i in range(len(codes)) if i != i1]
+        self.offsets = np.cumsum([0] + self.rest_levels[:-1]).astype(int)
+        self.K = int(sum(self.rest_levels))
+        if self.K == 0:
+            return
+        if self.L1 * self.K > _MAX_DENSE or self.K * self.K > _MAX_DENSE:
+            raise EstimationError(
+                f"CR2 with fixed-effect factors of {levels} levels: the projection on the smaller factors needs a "
+                f"{self.L1} x {self.K} matrix, too large; absorb fewer or smaller factors, or use CRV1"
+            )
+        M1 = np.empty((self.L1, self.K))
+        ZZ = np.empty((self.K, self.K))
+        for ca, Ka, oa in zip(self.rest, self.rest_levels, self.offsets):
+            M1[:, oa:oa + Ka] = np.bincount(self.c1 * Ka + ca, weights=self.w, minlength=self.L1 * Ka).reshape(
+                self.L1, Ka) * self.invW1[:, None]
+            for cb, Kb, ob in zip(self.rest, self.rest_levels, self.offsets):
+                ZZ[oa:oa + Ka, ob:ob + Kb] = np.bincount(ca * Kb + cb, weights=self.w, minlength=Ka * Kb).reshape(Ka, Kb)
+        ZZ -= M1.T @ (W1[:, None] * M1)
+        self.M1 = M1
+        self.Q = _pinv_psd(ZZ)
+
+    def z_rows(self, idx: np.ndarray) -> np.ndarray:
+        """Rows ``idx`` (any shape) of ``Z``: array of shape ``idx.shape + (K,)``."""
+        Z = -self.M1[self.c1[idx]]
+        flat = Z.reshape(-1, self.K)
+        rows = np.arange(flat.shape[0])
+        for c, o in zip(self.rest, self.offsets):
+            flat[rows, o + c[idx].ravel()] += 1.0
+        Z *= self.sw[idx][..., None]
+        return Z
+
+    def blocks(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``P_D`` restricted to each row block of ``idx`` (``(c, m)`` positions): ``(c, m, m)``, and ``Z`` rows."""
+        c, m = idx.shape
+        P = np.zeros((c, m, m))
+        if self.empty:
+            return P, None
+        code = self.c1[idx]
+        s = self.sw[idx]
+        P += (code[:, :, None] == code[:, None, :]) * (s[:, :, None] * s[:, None, :]) * self.invW1[code][:, :, None]
+        if self.K == 0:
+            return P, None
+        Z = self.z_rows(idx)
+        P += (Z @ self.Q) @ np.swapaxes(Z, -1, -2)
+        return P, Z
+
+
+def _nested_in(codes: np.ndarray, cluster: np.ndarray, n_levels: int) -> bool:
+    """True if each level of ``codes`` lies in one cluster only (O(n), no sort)."""
+    first = np.full(n_levels, -1, dtype=np.int64)
+    first[codes[::-1]] = cluster[::-1]
+    return bool(np.all(first[codes] == cluster))
+
+
+def _cluster_blocks(codes: np.ndarray, max_elems: int = 4_000_000):
+    """Row positions of the clusters grouped by size: yields ``(cluster ids (c,), rows (c, m))``.
+
+    Clusters of equal size ``m`` are stacked (at most about ``max_elems / m^2`` at a time) so that
+    the per-cluster linear algebra runs batched.
+    """
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for m in np.unique(counts[counts > 0]):
+        gs = np.flatnonzero(counts == m)
+        step = max(1, max_elems // int(m * max(m, 8)))
+        for a in range(0, gs.size, step):
+            g = gs[a:a + step]
+            yield g, order[starts[g][:, None] + np.arange(m)]
+
+
+def _cr2_adjust(X: np.ndarray, B: np.ndarray, proj: _FEProjection, idx: np.ndarray):
+    """Stacked ``A_g = (I - H_gg)^(+1/2)`` for the row blocks ``idx`` (``(c, m)``) and the ``Z`` rows."""
+    Xg = X[idx]
+    H, Z = proj.blocks(idx)
+    H += (Xg @ B) @ np.swapaxes(Xg, -1, -2)
+    m = idx.shape[1]
+    return _inv_sqrt_psd(np.eye(m) - H), Xg, Z
 
 
 def _cr2_pieces(X, resid, cluster, fe, weights):
+    """``X, u, B, U, groups, adj``: the CR2 adjustment matrices of every cluster (``U`` is empty;
+    the fixed-effect projection is applied block by block, see :class:`_FEProjection`)."""
     X = _as2d(X)
     u = np.asarray(resid, dtype=float).ravel()
     n, k = X.shape
@@ -259,17 +388,111 @@ def _cr2_pieces(X, resid, cluster, fe, weights):
     if G < 2:
         raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
     B = bread(X)
-    U = fe_dummy_basis(fe, weights) if len(fe) else np.zeros((n, 0))
-    groups = [np.flatnonzero(codes == g) for g in np.unique(codes)]
-    adj = []
-    for idx in groups:
-        Xg = X[idx]
-        Hgg = Xg @ B @ Xg.T
-        if U.shape[1]:
-            Ug = U[idx]
-            Hgg = Hgg + Ug @ Ug.T
-        adj.append(_inv_sqrt_psd(np.eye(idx.size) - Hgg))
-    return X, u, B, U, groups, adj
+    proj = _FEProjection(fe, weights, codes)
+    groups: list = [None] * (int(codes.max()) + 1)
+    adj: list = [None] * len(groups)
+    for g, idx in _cluster_blocks(codes):
+        A, _, _ = _cr2_adjust(X, B, proj, idx)
+        for j, gg in enumerate(g):
+            groups[gg], adj[gg] = idx[j], A[j]
+    keep = [i for i, v in enumerate(groups) if v is not None]
+    return X, u, B, np.zeros((n, 0)), [groups[i] for i in keep], [adj[i] for i in keep]
+
+
+def _bm_df(a: np.ndarray, X: np.ndarray, B: np.ndarray, codes: np.ndarray, proj: _FEProjection) -> float:
+    """Bell-McCaffrey df from ``a`` (``a[idx_g] = A_g X_g B c``), without the ``n x G`` matrix.
+
+    With ``Atil`` the block-sparse ``n x G`` matrix of the ``a_g``, ``M = Atil'(I - H)Atil =
+    Delta + U C U'`` (``Delta`` diagonal, ``U`` of ``G x r``, ``r`` = coefficients + smaller
+    fixed-effect dummies [+ levels of a non-nested largest factor]) and
+    ``df = tr(M)^2 / tr(M^2)``, evaluated on ``r x r`` matrices.
+    """
+    G = int(codes.max()) + 1
+    Delta = np.bincount(codes, weights=a * a, minlength=G)
+    U = [cluster_score_sums(X * a[:, None], codes, G)]
+    C = [-B]
+    if not proj.empty:
+        sa = a * proj.sw
+        if proj.nested1:
+            q = np.bincount(proj.c1, weights=sa, minlength=proj.L1)
+            lc = np.zeros(proj.L1, dtype=np.int64)
+            lc[proj.c1] = codes
+            Delta -= np.bincount(lc, weights=q * q * proj.invW1, minlength=G)
+        else:
+            if G * proj.L1 > _MAX_DENSE:
+                raise EstimationError(
+                    f"CR2 degrees of freedom: a fixed-effect factor of {proj.L1} levels not nested in {G} clusters is too "
+                    "large for the blockwise computation; use cr2_df='G-1' or CRV1"
+                )
+            F = np.bincount(codes * proj.L1 + proj.c1, weights=sa, minlength=G * proj.L1).reshape(G, proj.L1)
+            U.append(F)
+            C.append(-np.diag(proj.invW1))
+        if proj.K:
+            E = np.empty((G, proj.K))
+            for c, Kf, o in zip(proj.rest, proj.rest_levels, proj.offsets):
+                E[:, o:o + Kf] = np.bincount(codes * Kf + c, weights=sa, minlength=G * Kf).reshape(G, Kf)
+            if proj.nested1:
+                FM = np.empty((G, proj.K))
+                for j in range(proj.K):
+                    FM[:, j] = np.bincount(lc, weights=q * proj.M1[:, j], minlength=G)
+            else:
+                FM = F @ proj.M1
+            U.append(E - FM)
+            C.append(-proj.Q)
+    Um = np.hstack(U)
+    r = Um.shape[1]
+    Cm = np.zeros((r, r))
+    o = 0
+    for blk in C:
+        Cm[o:o + blk.shape[0], o:o + blk.shape[0]] = blk
+        o += blk.shape[0]
+    Kmat = Um.T @ Um
+    CK = Cm @ Kmat
+    tr = float(Delta.sum() + np.trace(CK))
+    tr2 = float((Delta**2).sum() + 2 * np.trace(Cm @ (Um.T @ (Delta[:, None] * Um))) + np.trace(CK @ CK))
+    return tr * tr / tr2
+
+
+def cr2_vcov_and_df(
+    X: np.ndarray,
+    resid: np.ndarray,
+    cluster: np.ndarray,
+    *,
+    fe: Sequence[np.ndarray] = (),
+    weights: np.ndarray | None = None,
+    contrasts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 covariance and the Bell-McCaffrey df of each contrast in one blockwise pass.
+
+    Same quantities as :func:`vcov_cr2` and :func:`cr2_satterthwaite_df` (arguments as there);
+    ``contrasts`` is ``(q, k)`` (default: the identity, one df per coefficient). Each cluster's
+    ``A_g`` is computed once (clusters of equal size batched) and discarded; memory is linear in
+    ``n`` (plus ``G`` times the number of smaller fixed-effect dummies).
+
+    Returns
+    -------
+    (V, df)
+        ``(k, k)`` covariance and ``(q,)`` degrees of freedom.
+    """
+    X = _as2d(X)
+    u = np.asarray(resid, dtype=float).ravel()
+    n, k = X.shape
+    codes, G = _cluster_codes(cluster, n)
+    if G < 2:
+        raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
+    Cn = np.eye(k) if contrasts is None else np.atleast_2d(np.asarray(contrasts, dtype=float))
+    B = bread(X)
+    proj = _FEProjection(fe, weights, codes)
+    Vc = (B @ Cn.T)  # (k, q)
+    meat = np.zeros((k, k))
+    a_all = np.empty((n, Vc.shape[1]))
+    for _, idx in _cluster_blocks(codes):
+        A, Xg, _ = _cr2_adjust(X, B, proj, idx)
+        s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
+        meat += s.T @ s
+        a_all[idx] = A @ (Xg @ Vc)
+    dfs = np.array([_bm_df(a_all[:, j], X, B, codes, proj) for j in range(Vc.shape[1])])
+    return B @ meat @ B, dfs
 
 
 def vcov_cr2(
@@ -281,6 +504,9 @@ def vcov_cr2(
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Bias-reduced linearisation (CR2) cluster-robust covariance of Bell and McCaffrey (2002).
+
+    Computed cluster block by cluster block (no ``n x G`` or ``n x n`` matrix; see
+    :class:`_FEProjection` for the fixed-effect part of the hat matrix).
 
     Parameters
     ----------
@@ -301,12 +527,19 @@ def vcov_cr2(
         ``A_g = (I - H_gg)^(+1/2)`` (Moore-Penrose inverse square root). No further
         small-sample factor. Pair with the df of :func:`cr2_satterthwaite_df` (or ``G - 1``).
     """
-    X, u, B, U, groups, adj = _cr2_pieces(X, resid, cluster, fe, weights)
-    k = X.shape[1]
+    X = _as2d(X)
+    u = np.asarray(resid, dtype=float).ravel()
+    n, k = X.shape
+    codes, G = _cluster_codes(cluster, n)
+    if G < 2:
+        raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
+    B = bread(X)
+    proj = _FEProjection(fe, weights, codes)
     meat = np.zeros((k, k))
-    for idx, A in zip(groups, adj):
-        s = X[idx].T @ (A @ u[idx])
-        meat += np.outer(s, s)
+    for _, idx in _cluster_blocks(codes):
+        A, Xg, _ = _cr2_adjust(X, B, proj, idx)
+        s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
+        meat += s.T @ s
     return B @ meat @ B
 
 
@@ -323,6 +556,8 @@ def cr2_satterthwaite_df(
     Under the working model ``Omega = I``, ``df = (sum lambda)^2 / sum lambda^2`` where
     ``lambda`` are the eigenvalues of ``G'G`` and column ``g`` of ``G`` is
     ``(I - H)_{., g} A_g X_g B c`` (``H`` the full-model hat matrix, fixed effects included).
+    Evaluated as ``tr(G'G)^2 / tr((G'G)^2)`` with ``G'G = Atil'(I - H)Atil`` written as a
+    diagonal plus a low-rank part, so neither ``G`` (``n x G``) nor ``G'G`` is formed.
 
     Parameters
     ----------
@@ -342,20 +577,8 @@ def cr2_satterthwaite_df(
         c[int(contrast)] = 1.0
     else:
         c = np.asarray(contrast, dtype=float)
-    _, _, B, U, groups, adj = _cr2_pieces(X, np.zeros(n), cluster, fe, weights)
-    Gm = np.empty((n, len(groups)))
-    v = B @ c
-    for j, (idx, A) in enumerate(zip(groups, adj)):
-        a = A @ (X[idx] @ v)  # n_g vector
-        # (I - H)[:, idx] @ a  with H = U U' + X B X'
-        col = np.zeros(n)
-        col[idx] = a
-        col -= X @ (B @ (X[idx].T @ a))
-        if U.shape[1]:
-            col -= U @ (U[idx].T @ a)
-        Gm[:, j] = col
-    lam = np.linalg.eigvalsh(Gm.T @ Gm)
-    return float(lam.sum() ** 2 / (lam**2).sum())
+    _, dfs = cr2_vcov_and_df(X, np.zeros(n), cluster, fe=fe, weights=weights, contrasts=c[None, :])
+    return float(dfs[0])
 
 
 def t_pvalues(t: np.ndarray | float, df: float) -> np.ndarray:

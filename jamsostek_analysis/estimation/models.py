@@ -172,6 +172,9 @@ class PanelResult:
     r2_within: float = float("nan")
     extra: dict[str, Any] = field(default_factory=dict)
     df_params: pd.Series | None = None
+    #: What a variance step needs (absorbed X, residuals, cluster and FE codes, weights); private,
+    #: for re-estimating the variance without refitting.
+    _variance_inputs: Any = field(default=None, repr=False, compare=False)
 
     def df_for(self, name: str) -> float:
         """t degrees of freedom used for coefficient ``name`` (p-value and interval)."""
@@ -490,20 +493,476 @@ def shift_within_unit(df: pd.DataFrame, col: str, k: int, *, unit: str, time: st
     return pd.Series(merged[col].to_numpy(), index=df.index)
 
 
-def _shift(df: pd.DataFrame, col: str, k: int) -> pd.Series:
-    """:func:`shift_within_unit` on the internal ``_unit`` / ``_time`` columns."""
-    return shift_within_unit(df, col, k, unit="_unit", time="_time")
+def _label_codes(s: pd.Series) -> np.ndarray:
+    """``int64`` codes of a label column (``-1`` where missing), without converting it to objects.
+
+    Integer columns with a range below ``4n`` are coded as ``value - min`` (O(n), no hashing);
+    other columns by ``pd.factorize``. Codes need not be compact (see :func:`_compact`).
+    """
+    v = s.to_numpy() if isinstance(s, pd.Series) else np.asarray(s)
+    if v.dtype.kind in "iu" and v.size:
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo < 4 * v.size + 16:
+            return v.astype(np.int64) - lo
+    codes, _ = pd.factorize(s, sort=False, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
 
 
-def _count_missing(df: pd.DataFrame, cols: Sequence[str], labels: dict[str, str]) -> dict[str, int]:
-    return {labels.get(c, f"missing {c}"): int(df[c].isna().sum()) for c in cols if df[c].isna().any()}
+def _period_codes(t: np.ndarray) -> np.ndarray:
+    """``int64`` codes of integer-valued float periods (``-1`` where NaN)."""
+    ok = ~np.isnan(t)
+    out = np.full(t.size, -1, dtype=np.int64)
+    if ok.any():
+        out[ok] = _label_codes(pd.Series(t[ok].astype(np.int64)))
+    return out
+
+
+def _compact(codes: np.ndarray) -> np.ndarray:
+    """Renumber non-negative integer codes to ``0..K-1`` in order of first appearance (O(n), no sort)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    n = codes.size
+    if n == 0:
+        return codes.copy()
+    K = int(codes.max()) + 1
+    first = np.full(K, n, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    present = np.flatnonzero(first < n)
+    new = np.empty(K, dtype=np.int64)
+    new[present[np.argsort(first[present], kind="stable")]] = np.arange(present.size, dtype=np.int64)
+    return new[codes]
+
+
+def _period_lookup(ucode: np.ndarray, t: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """For each row in ``rows``, the row in ``rows`` of the same unit at period ``t - k`` (or -1).
+
+    ``ucode`` (non-negative unit codes) and ``t`` (integer-valued periods) are indexed by input
+    position; ``(unit, period)`` is unique among ``rows``. Sorted composite keys and
+    ``np.searchsorted``: no merge, no copy of the data frame.
+    """
+    if rows.size == 0:
+        return np.full(0, -1, dtype=np.int64)
+    ti = t[rows].astype(np.int64)
+    tmin = int(ti.min())
+    span = int(ti.max()) - tmin + 1 + abs(k)
+    ur = ucode[rows]
+    if (int(ur.max()) + 1) * span >= 2**62:  # pragma: no cover - absurd period ranges
+        raise EstimationError(f"time periods span {span} values; too wide for differences, lags and leads")
+    key = ur * span + (ti - tmin)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    want = key - k
+    at = np.minimum(np.searchsorted(skey, want), skey.size - 1)
+    hit = (skey[at] == want) & (ti - k >= tmin)
+    return np.where(hit, rows[order[at]], -1)
+
+
+@dataclass
+class _Spec:
+    """Validated arguments of :func:`fit_panel`."""
+
+    y: str
+    xs: list[str]
+    ctrls: list[str]
+    unit: str
+    time: str
+    fe_cols: list[str]
+    model: str
+    clus_col: str | None
+    vcov: str
+    weights: str | None
+    lags: int
+    leads: int
+    ld_span: tuple[int, int] | None
+    cr2_df: str
+
+    @property
+    def needs_time(self) -> bool:
+        return self.model in ("fd", "ld") or self.lags > 0 or self.leads > 0
+
+    @property
+    def label_cols(self) -> list[str]:
+        return list(dict.fromkeys([*self.fe_cols] + ([self.clus_col] if self.clus_col else [])))
+
+
+@dataclass
+class _Sample:
+    """Estimation rows of :func:`fit_panel` as arrays (differenced for ``fd``/``ld``).
+
+    ``rows`` are input positions of the estimation rows, ``base`` those of the base periods of
+    differences (``None`` for ``twfe``); ``values`` the float columns (outcome, regressors,
+    weights); ``labels`` the label codes (``-1`` missing) of every fixed-effect/cluster column by
+    input position; ``fe_codes`` and ``cluster`` compact codes on the estimation rows.
+    """
+
+    rows: np.ndarray
+    base: np.ndarray | None
+    values: dict[str, np.ndarray]
+    regs: list[str]
+    extra_x: list[str]
+    fe_codes: list[np.ndarray]
+    cluster: np.ndarray | None
+    reasons: dict[str, int]
+    n_input: int
+    time_values: np.ndarray | None = None
+    time_start: np.ndarray | None = None
+
+
+def _validate(
+    data: pd.DataFrame, y: str, x, controls, unit: str, time: str, fe, model: str, cluster, vcov, weights,
+    lags, leads, ld_span, cr2_df,
+) -> _Spec:
+    """Check the arguments of :func:`fit_panel` and resolve its defaults (EstimationError if invalid)."""
+    if not isinstance(data, pd.DataFrame):
+        raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if model not in MODELS:
+        raise EstimationError(f"model must be one of {MODELS}, got {model!r}")
+    xs = _as_list(x, "x")
+    if not xs:
+        raise EstimationError("at least one regressor x is required")
+    ctrls = _as_list(controls, "controls")
+    for name, v in (("lags", lags), ("leads", leads)):
+        if not isinstance(v, (int, np.integer)) or v < 0:
+            raise EstimationError(f"{name} must be a non-negative integer, got {v!r}")
+    if ld_span is not None and model != "ld":
+        raise EstimationError("ld_span is only used with model='ld'")
+    if cluster is UNIT:
+        cluster = unit
+    if vcov is None:
+        vcov = "CRV1" if cluster is not None else "iid"
+    if vcov not in VCOV_TYPES:
+        raise EstimationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    if cr2_df not in CR2_DF:
+        raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
+    if vcov in ("CRV1", "CR2") and cluster is None:
+        raise EstimationError(f"vcov={vcov!r} needs a cluster column; use vcov='iid' or 'hetero' without clustering")
+    if fe is None:
+        fe_cols = {"twfe": [unit, time], "fd": [time], "ld": []}[model]
+    else:
+        fe_cols = _as_list(fe, "fe")
+    dup = [v for v in xs + ctrls if (xs + ctrls).count(v) > 1 or v == y]
+    if dup:
+        raise EstimationError(f"column(s) {sorted(set(dup))} appear more than once among y, x and controls")
+    spec = _Spec(y=y, xs=xs, ctrls=ctrls, unit=unit, time=time, fe_cols=fe_cols, model=model,
+                 clus_col=cluster if vcov in ("CRV1", "CR2") else None, vcov=vcov, weights=weights,
+                 lags=int(lags), leads=int(leads), ld_span=ld_span, cr2_df=cr2_df)
+    used = [y, *xs, *ctrls, *fe_cols]
+    if spec.clus_col is not None:
+        used.append(spec.clus_col)
+    if weights is not None:
+        used.append(weights)
+    if spec.needs_time:
+        used += [unit, time]
+    _check_columns(data, used)
+    return spec
+
+
+def _read_columns(data: pd.DataFrame, spec: _Spec):
+    """Numeric columns, label codes and (if needed) unit codes / periods of the input rows.
+
+    Returns ``(values, labels, ucode, tvals)``; checks weights and duplicate unit-periods.
+    """
+    values = {c: _numeric(data, c).to_numpy() for c in [spec.y, *spec.xs, *spec.ctrls]}
+    if spec.weights is not None:
+        w = _numeric(data, spec.weights).to_numpy()
+        bad = ~np.isnan(w) & (w <= 0)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise EstimationError(
+                f"weights column {spec.weights!r} must be positive; row {data.index[pos]!r} has {w[pos]!r}"
+            )
+        values[spec.weights] = w
+    labels: dict[str, np.ndarray] = {}
+    ucode = tvals = None
+    if spec.needs_time:
+        ucode = _label_codes(data[spec.unit])
+        tvals = _integer_time(data, spec.time).to_numpy()
+        tcode = _period_codes(tvals)
+        ok = np.flatnonzero((ucode >= 0) & (tcode >= 0))
+        key = ucode[ok] * (int(tcode.max()) + 1) + tcode[ok]
+        dupl = pd.Series(key).duplicated(keep="first").to_numpy()
+        if dupl.any():
+            pos = int(ok[dupl][0])
+            raise EstimationError(
+                f"duplicate ({spec.unit}, {spec.time}) = ({data[spec.unit].astype(object).iloc[pos]!r}, "
+                f"{int(tvals[pos])}) in row {data.index[pos]!r}; differences, lags and leads need one row per unit "
+                "and period"
+            )
+        labels[spec.time] = tcode
+    for c in spec.label_cols:
+        if c not in labels:
+            labels[c] = _label_codes(data[c])
+    return values, labels, ucode, tvals
+
+
+def _add_lags_leads(spec: _Spec, values: dict, ucode, tvals, n_input: int) -> tuple[list[str], dict[str, str]]:
+    """Add ``<x>_lag<k>`` / ``<x>_lead<k>`` columns (calendar periods, within unit) to ``values``."""
+    extra_x: list[str] = []
+    labels: dict[str, str] = {}
+    if not (spec.lags or spec.leads):
+        return extra_x, labels
+    keyed = np.flatnonzero((ucode >= 0) & ~np.isnan(tvals))
+    for xv in spec.xs:
+        for k, name, where in [(k, f"{xv}_lag{k}", "first") for k in range(1, spec.lags + 1)] + [
+            (-k, f"{xv}_lead{k}", "last") for k in range(1, spec.leads + 1)
+        ]:
+            src = _period_lookup(ucode, tvals, keyed, k)
+            col = np.full(n_input, np.nan)
+            col[keyed] = np.where(src >= 0, values[xv][np.maximum(src, 0)], np.nan)
+            values[name] = col
+            extra_x.append(name)
+            labels[name] = f"{name} unavailable ({where} periods, gap or missing {xv})"
+    return extra_x, labels
+
+
+def _complete_rows(spec, values, labels, ucode, tvals, regs, lag_labels) -> tuple[np.ndarray, dict[str, int]]:
+    """Input positions with every needed value present, and the missing counts per column."""
+    missing: list[tuple[str, np.ndarray]] = []
+    if spec.needs_time:
+        missing += [(f"missing {spec.unit}", ucode < 0), (f"missing {spec.time}", np.isnan(tvals))]
+    for c in [spec.y, *regs] + ([spec.weights] if spec.weights else []):
+        missing.append((lag_labels.get(c, f"missing {c}"), np.isnan(values[c])))
+    for c in spec.label_cols:
+        missing.append((f"missing {c}", labels[c] < 0))
+    reasons: dict[str, int] = {}
+    ok = np.ones(len(values[spec.y]), dtype=bool)
+    for label, miss in missing:
+        if miss.any():
+            reasons[label] = int(miss.sum())
+            ok &= ~miss
+    return np.flatnonzero(ok), reasons
+
+
+def _first_differences(spec, values, ucode, tvals, comp, diff_cols, reasons, n_input):
+    """Estimation and base rows of first differences over consecutive periods (no merge)."""
+    prev = _period_lookup(ucode, tvals, comp, 1)
+    has = prev >= 0
+    rows, base = comp[has], prev[has]
+    used = np.zeros(n_input, dtype=bool)
+    used[rows] = True
+    used[base] = True
+    isolated = int((~used[comp]).sum())
+    if isolated:
+        reasons["fd: complete row without a complete adjacent period (no difference possible)"] = isolated
+    return rows, base
+
+
+def _long_differences(spec, data, tvals, comp, reasons):
+    """End and start rows of one long difference per unit (sorted by unit label, as before)."""
+    usort = _label_codes_sorted(data[spec.unit])
+    pool = pd.DataFrame({"_unit": usort[comp], "_time": tvals[comp], "_pos": comp})
+    if spec.ld_span is not None:
+        start, end = (int(v) for v in spec.ld_span)
+        if not start < end:
+            raise EstimationError(f"ld_span must be (start, end) with start < end, got {spec.ld_span!r}")
+        in_span = pool["_time"].isin([start, end])
+        n_out = int((~in_span).sum())
+        if n_out:
+            reasons[f"ld: period not an endpoint of ld_span {start}-{end}"] = n_out
+        pool = pool.loc[in_span]
+    pool = pool.sort_values(["_unit", "_time"], kind="mergesort")
+    g = pool.groupby("_unit", sort=False)
+    first = g.head(1)
+    last = g.tail(1)
+    multi = last["_unit"].map(g.size()) >= 2
+    first = first.loc[first["_unit"].map(g.size()) >= 2].set_index("_unit")
+    last = last.loc[multi.to_numpy()]
+    n_single = int((~multi).sum())
+    if n_single:
+        reasons["ld: unit with fewer than 2 complete periods"] = n_single
+    n_mid = len(pool) - len(last) * 2 - n_single
+    if n_mid:
+        reasons["ld: intermediate periods (not used by a long difference)"] = n_mid
+    base = first.loc[last["_unit"].to_numpy(), "_pos"].to_numpy()
+    return last["_pos"].to_numpy(), base
+
+
+def _label_codes_sorted(s: pd.Series) -> np.ndarray:
+    """Codes of a label column in sorted label order (``-1`` missing)."""
+    codes, _ = pd.factorize(s, sort=True, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _build_sample(data: pd.DataFrame, spec: _Spec) -> _Sample:
+    """Estimation sample of :func:`fit_panel`: complete rows, differences, singletons dropped.
+
+    Every dropped row is counted in ``reasons`` (see the module docstring for the rules).
+    """
+    n_input = len(data)
+    values, labels, ucode, tvals = _read_columns(data, spec)
+    extra_x, lag_labels = _add_lags_leads(spec, values, ucode, tvals, n_input)
+    regs = spec.xs + extra_x + spec.ctrls
+    comp, reasons = _complete_rows(spec, values, labels, ucode, tvals, regs, lag_labels)
+    diff_cols = [spec.y, *regs]
+    if spec.model == "twfe":
+        rows, base = comp, None
+    elif spec.model == "fd":
+        rows, base = _first_differences(spec, values, ucode, tvals, comp, diff_cols, reasons, n_input)
+    else:
+        rows, base = _long_differences(spec, data, tvals, comp, reasons)
+    if rows.size == 0:
+        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
+    fe_codes = [_compact(labels[c][rows]) for c in spec.fe_cols]
+    if fe_codes:
+        keep = drop_singletons(fe_codes)
+        n_single = int((~keep).sum())
+        if n_single:
+            reasons["singleton fixed-effect group (dropped as fixest/pyfixest)"] = n_single
+            rows = rows[keep]
+            base = base[keep] if base is not None else None
+            fe_codes = [_compact(labels[c][rows]) for c in spec.fe_cols]
+    if rows.size == 0:
+        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
+    est = {c: values[c][rows] for c in diff_cols + ([spec.weights] if spec.weights else [])}
+    if base is not None:
+        for c in diff_cols:
+            est[c] -= values[c][base]
+    return _Sample(
+        rows=rows, base=base, values=est, regs=regs, extra_x=extra_x, fe_codes=fe_codes,
+        cluster=_compact(labels[spec.clus_col][rows]) if spec.clus_col else None, reasons=reasons,
+        n_input=n_input, time_values=tvals[rows] if tvals is not None else None,
+        time_start=tvals[base] if spec.model == "ld" else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# absorption and variance steps
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _VarianceInputs:
+    """What a variance estimator needs after the fit (private; see :func:`_variance`).
+
+    ``X`` and ``resid`` are absorbed and ``sqrt(w)``-scaled; ``cluster`` compact cluster codes
+    (or ``None``), ``fe_codes`` the absorbed factors, ``weights`` the raw regression weights.
+    """
+
+    X: np.ndarray
+    resid: np.ndarray
+    cluster: np.ndarray | None
+    fe_codes: tuple[np.ndarray, ...]
+    weights: np.ndarray | None
+    names: list[str]
+    n_absorbed: int
+    n_absorbed_ssc: int
+    df_resid: int
+    cluster_name: str | None = None
+
+    @property
+    def n_clusters(self) -> int | None:
+        return None if self.cluster is None else int(self.cluster.max()) + 1
+
+
+def _absorb_design(sample: _Sample, spec: _Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Absorb the fixed effects from outcome and regressors; returns ``(yt, Xt, yraw, names, sw)``.
+
+    ``yt``/``Xt`` are absorbed and multiplied by ``sqrt(w)`` (``sw``). Every column is put on the
+    same scale before absorbing because :func:`absorb` stops relative to the largest entry.
+    Raises EstimationError for absorbed or collinear regressors.
+    """
+    v = sample.values
+    n = sample.rows.size
+    names = list(sample.regs)
+    cols = [v[spec.y]] + [v[c] for c in names]
+    if not sample.fe_codes:
+        cols.insert(1, np.ones(n))
+        names = ["Intercept", *names]
+    M = np.empty((n, len(cols)), order="F")
+    for j, c in enumerate(cols):
+        M[:, j] = c
+    w = v[spec.weights] if spec.weights else None
+    col_scale = np.abs(M).max(axis=0)
+    col_scale[col_scale == 0] = 1.0
+    M /= col_scale
+    M = absorb(M, sample.fe_codes, w, overwrite=True)
+    M *= col_scale
+    sw = np.sqrt(w) if w is not None else None
+    if sw is not None:
+        M *= sw[:, None]
+    yt, Xt = M[:, 0], M[:, 1:]
+    Xraw = np.column_stack(cols[1:])
+    _collinearity(Xt, Xraw * sw[:, None] if sw is not None else Xraw, names, bool(sample.fe_codes))
+    return yt, Xt, v[spec.y], names, (sw if sw is not None else np.ones(n))
+
+
+def _variance(inp: _VarianceInputs, vcov: str, cr2_df: str = "bm"):
+    """Covariance, t df and the small-sample text of one variance type on a fitted design.
+
+    Returns ``(V, df_t, ssc_text, extra, df_params)``; ``df_params`` is a Series of per-coefficient
+    df for CR2 with ``cr2_df="bm"``, else ``None``.
+    """
+    Xt, resid, ccodes, names = inp.X, inp.resid, inp.cluster, inp.names
+    n, k = Xt.shape
+    A, A_ssc, df_resid, G = inp.n_absorbed, inp.n_absorbed_ssc, inp.df_resid, inp.n_clusters
+    extra: dict[str, Any] = {}
+    df_params: pd.Series | None = None
+    if vcov == "iid":
+        V = inference.vcov_iid(Xt, resid, n_absorbed=A)
+        df_t: float = df_resid
+        ssc_text = (
+            f"iid: s^2 = SSR/(N-k-A) with N={n}, k={k}, A={A} absorbed dummies; t with N-k-A = {df_resid} df "
+            "(= statsmodels OLS with dummies and pyfixest vcov='iid')."
+        )
+    elif vcov == "hetero":
+        V = inference.vcov_hetero(Xt, resid, n_absorbed=A)
+        df_t = df_resid
+        ssc_text = (
+            f"HC1: N/(N-k-A) with N={n}, k={k}, A={A}; t with N-k-A = {df_resid} df "
+            "(= statsmodels HC1 with dummies and pyfixest vcov='hetero')."
+        )
+    elif vcov == "CRV1":
+        V = inference.vcov_crv1(Xt, resid, ccodes, n_absorbed=A_ssc)
+        df_t = G - 1
+        K = k + A_ssc
+        ssc_text = (
+            f"CRV1 small-sample factor G/(G-1) * (N-1)/(N-K) with G={G}, N={n}, K={K} "
+            f"({k} coefficient{'s' if k != 1 else ''} + {A_ssc} for absorbed fixed effects: dummies not nested in the clusters, "
+            "one per factor nested in them, as fixest/pyfixest default ssc); t with G-1 = "
+            f"{G - 1} df."
+        )
+    else:  # CR2
+        V, dfs = inference.cr2_vcov_and_df(Xt, resid, ccodes, fe=inp.fe_codes, weights=inp.weights)
+        bm = dict(zip(names, (float(d) for d in dfs)))
+        extra["cr2_df_satterthwaite"] = bm
+        extra["cr2_df"] = cr2_df
+        base = (
+            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
+            "matrix of the full model including the fixed-effect dummies; no further factor; "
+        )
+        if cr2_df == "bm":
+            df_params = pd.Series(bm, dtype=float).reindex(names)
+            df_t = float(df_params.iloc[0])
+            ssc_text = base + (
+                "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
+                + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
+                + f"; G-1 = {G - 1}), cr2_df='bm'."
+            )
+        else:
+            df_t = G - 1
+            ssc_text = base + f"t with G-1 = {G - 1} df (cr2_df='G-1')."
+    return V, df_t, ssc_text, extra, df_params
+
+
+def _sample_frame(data: pd.DataFrame, spec: _Spec, sample: _Sample) -> pd.DataFrame:
+    """The estimation sample as a data frame indexed by the input labels of the estimation rows."""
+    rows = sample.rows
+    out_cols: dict[str, Any] = {}
+    if spec.needs_time:
+        out_cols[spec.unit] = data[spec.unit].to_numpy()[rows]
+        out_cols[spec.time] = sample.time_values.astype(np.int64)
+        if spec.model == "ld":
+            out_cols[spec.time + "_start"] = sample.time_start.astype(np.int64)
+    for c in [spec.y, *sample.regs] + ([spec.weights] if spec.weights else []):
+        out_cols[c] = sample.values[c]
+    for c in spec.label_cols:
+        if c not in out_cols:
+            out_cols[c] = data[c].to_numpy()[rows]
+    return pd.DataFrame(out_cols, index=pd.Index(data.index.to_numpy()[rows]), copy=False)
 
 
 # --------------------------------------------------------------------------------------------
 # fit_panel
 # --------------------------------------------------------------------------------------------
-
-
 def fit_panel(
     data: pd.DataFrame,
     y: str,
@@ -523,6 +982,10 @@ def fit_panel(
     cr2_df: Literal["bm", "G-1"] = "bm",
 ) -> PanelResult:
     """Least-squares panel regression with absorbed fixed effects and few-cluster inference.
+
+    Three steps: the estimation sample (:func:`_build_sample`: complete rows, differences over
+    consecutive periods, singletons), the absorption of the fixed effects (:func:`_absorb_design`)
+    and the variance (:func:`_variance`).
 
     Parameters
     ----------
@@ -580,207 +1043,16 @@ def fit_panel(
         the fixed effects or collinear (named), a single cluster, or fewer observations than
         parameters.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    if model not in MODELS:
-        raise EstimationError(f"model must be one of {MODELS}, got {model!r}")
-    xs = _as_list(x, "x")
-    if not xs:
-        raise EstimationError("at least one regressor x is required")
-    ctrls = _as_list(controls, "controls")
-    for name, v in (("lags", lags), ("leads", leads)):
-        if not isinstance(v, (int, np.integer)) or v < 0:
-            raise EstimationError(f"{name} must be a non-negative integer, got {v!r}")
-    if ld_span is not None and model != "ld":
-        raise EstimationError("ld_span is only used with model='ld'")
-    if cluster is UNIT:
-        cluster = unit
-    if vcov is None:
-        vcov = "CRV1" if cluster is not None else "iid"
-    if vcov not in VCOV_TYPES:
-        raise EstimationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
-    if cr2_df not in CR2_DF:
-        raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
-    if vcov in ("CRV1", "CR2") and cluster is None:
-        raise EstimationError(f"vcov={vcov!r} needs a cluster column; use vcov='iid' or 'hetero' without clustering")
-    if fe is None:
-        fe_cols = {"twfe": [unit, time], "fd": [time], "ld": []}[model]
-    else:
-        fe_cols = _as_list(fe, "fe")
-    dup = [v for v in xs + ctrls if (xs + ctrls).count(v) > 1 or v == y]
-    if dup:
-        raise EstimationError(f"column(s) {sorted(set(dup))} appear more than once among y, x and controls")
-    if vcov not in ("CRV1", "CR2"):
-        clus_col = None
-    else:
-        clus_col = cluster
-    needs_time = model in ("fd", "ld") or lags > 0 or leads > 0
-    needs_unit = needs_time
-    used = [y, *xs, *ctrls, *fe_cols]
-    if clus_col is not None:
-        used.append(clus_col)
-    if weights is not None:
-        used.append(weights)
-    if needs_unit:
-        used += [unit, time]
-    _check_columns(data, used)
-
-    n_input = len(data)
-    df = pd.DataFrame(index=pd.RangeIndex(n_input))
-    df["_label"] = data.index.to_numpy()
-    df["_pos"] = np.arange(n_input)
-    num_cols = [y, *xs, *ctrls] + ([weights] if weights else [])
-    for c in num_cols:
-        df[c] = _numeric(data, c).to_numpy()
-    if weights is not None:
-        w = df[weights].to_numpy()
-        bad = ~np.isnan(w) & (w <= 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise EstimationError(
-                f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w[pos]!r}"
-            )
-    label_cols = list(dict.fromkeys([*fe_cols] + ([clus_col] if clus_col else [])))
-    for c in label_cols:
-        if c == time and needs_time:
-            continue
-        s = data[c]
-        df["_fe_" + c] = s.astype(object).where(s.notna(), np.nan).to_numpy()
-    if needs_unit:
-        u = data[unit]
-        df["_unit"] = u.astype(object).where(u.notna(), np.nan).to_numpy()
-        df["_time"] = _integer_time(data, time).to_numpy()
-        if time in label_cols:
-            df["_fe_" + time] = df["_time"]
-        keyed = df.dropna(subset=["_unit", "_time"])
-        dupl = keyed.duplicated(subset=["_unit", "_time"], keep="first")
-        if dupl.any():
-            pos = int(keyed.index[dupl.to_numpy()][0])
-            raise EstimationError(
-                f"duplicate ({unit}, {time}) = ({df['_unit'].iloc[pos]!r}, {int(df['_time'].iloc[pos])}) "
-                f"in row {data.index[pos]!r}; differences, lags and leads need one row per unit and period"
-            )
-
-    reasons: dict[str, int] = {}
-    labels = {c: f"missing {c}" for c in df.columns}
-    if needs_unit:
-        labels.update({"_unit": f"missing {unit}", "_time": f"missing {time}"})
-    for c in label_cols:
-        labels["_fe_" + c] = f"missing {c}"
-
-    # lags and leads (levels, within unit, calendar periods t-k / t+k)
-    extra_x: list[str] = []
-    for xv in xs:
-        for k in range(1, lags + 1):
-            name = f"{xv}_lag{k}"
-            df[name] = _shift(df, xv, k)
-            extra_x.append(name)
-            labels[name] = f"{name} unavailable (first periods, gap or missing {xv})"
-        for k in range(1, leads + 1):
-            name = f"{xv}_lead{k}"
-            df[name] = _shift(df, xv, -k)
-            extra_x.append(name)
-            labels[name] = f"{name} unavailable (last periods, gap or missing {xv})"
-    regs = xs + extra_x + ctrls
-    value_cols = [y, *regs] + ([weights] if weights else [])
-    fe_internal = ["_fe_" + c for c in fe_cols]
-    clus_internal = "_fe_" + clus_col if clus_col else None
-    check_cols = value_cols + list(dict.fromkeys(fe_internal + ([clus_internal] if clus_internal else [])))
-    if needs_unit:
-        check_cols = ["_unit", "_time"] + check_cols
-    reasons.update(_count_missing(df, check_cols, labels))
-    complete = df.dropna(subset=check_cols)
-
-    if model == "twfe":
-        est = complete
-    elif model == "fd":
-        prev = complete[["_unit", "_time", "_pos", y, *regs]].copy()
-        prev["_time"] = prev["_time"] + 1
-        merged = complete.reset_index().merge(
-            prev, on=["_unit", "_time"], how="left", suffixes=("", "_prev"), validate="one_to_one"
-        )
-        has_prev = merged[y + "_prev"].notna().to_numpy()
-        merged = merged.loc[has_prev]
-        est = merged.set_index("index").copy()
-        est["_base_pos"] = est["_pos_prev"].astype(np.int64)
-        isolated = ~complete["_pos"].isin(np.concatenate([est["_pos"].to_numpy(), est["_base_pos"].to_numpy()]))
-        if isolated.any():
-            reasons["fd: complete row without a complete adjacent period (no difference possible)"] = int(isolated.sum())
-        for c in [y, *regs]:
-            est[c] = est[c] - est[c + "_prev"]
-        est = est.drop(columns=[c + "_prev" for c in [y, *regs]] + ["_pos_prev"])
-    else:  # ld
-        pool = complete
-        if ld_span is not None:
-            start, end = (int(v) for v in ld_span)
-            if not start < end:
-                raise EstimationError(f"ld_span must be (start, end) with start < end, got {ld_span!r}")
-            in_span = pool["_time"].isin([start, end])
-            n_out = int((~in_span).sum())
-            if n_out:
-                reasons[f"ld: period not an endpoint of ld_span {start}-{end}"] = n_out
-            pool = pool.loc[in_span]
-        pool = pool.sort_values(["_unit", "_time"], kind="mergesort")
-        g = pool.groupby("_unit", sort=False)
-        first = g.head(1)
-        last = g.tail(1)
-        multi = last["_unit"].map(g.size()) >= 2
-        first = first.loc[first["_unit"].map(g.size()) >= 2].set_index("_unit")
-        last = last.loc[multi.to_numpy()]
-        n_single = int((~multi).sum())
-        if n_single:
-            reasons["ld: unit with fewer than 2 complete periods"] = n_single
-        n_mid = len(pool) - len(last) * 2 - n_single
-        if n_mid:
-            reasons["ld: intermediate periods (not used by a long difference)"] = n_mid
-        est = last.copy()
-        # the start row of each unit's difference: counted as used, labelled by the end row
-        base = first.loc[est["_unit"].to_numpy()]
-        for c in [y, *regs]:
-            est[c] = est[c].to_numpy() - base[c].to_numpy()
-        est["_time_start"] = base["_time"].to_numpy()
-        est["_base_pos"] = base["_pos"].to_numpy()
-
-    if len(est) == 0:
-        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
-    # fixed effects codes and singletons
-    fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
-    if fe_codes:
-        keep = drop_singletons(fe_codes)
-        n_single = int((~keep).sum())
-        if n_single:
-            reasons["singleton fixed-effect group (dropped as fixest/pyfixest)"] = n_single
-            est = est.loc[keep]
-            fe_codes = [factorize(est[c].to_numpy()) for c in fe_internal]
-    n = len(est)
-    if n == 0:
-        raise EstimationError(f"no complete observations left to estimate (dropped: {reasons})")
-
-    # design
-    Xraw = est[regs].to_numpy(dtype=float)
-    names = list(regs)
-    if not fe_codes:
-        Xraw = np.column_stack([np.ones(n), Xraw])
-        names = ["Intercept", *names]
-    yraw = est[y].to_numpy(dtype=float)
-    w = est[weights].to_numpy(dtype=float) if weights else None
-    M = np.column_stack([yraw, Xraw])
-    # absorb() stops relative to the largest entry of M: put every column on the same scale first
-    col_scale = np.abs(M).max(axis=0)
-    col_scale[col_scale == 0] = 1.0
-    M = absorb(M / col_scale, fe_codes, w) * col_scale
-    sw = np.sqrt(w) if w is not None else np.ones(n)
-    yt = M[:, 0] * sw
-    Xt = M[:, 1:] * sw[:, None]
-    _collinearity(Xt, Xraw * sw[:, None], names, bool(fe_codes))
+    spec = _validate(data, y, x, controls, unit, time, fe, model, cluster, vcov, weights, lags, leads, ld_span, cr2_df)
+    sample = _build_sample(data, spec)
+    fe_codes, ccodes, n = sample.fe_codes, sample.cluster, sample.rows.size
+    yt, Xt, yraw, names, sw = _absorb_design(sample, spec)
     k = Xt.shape[1]
-
-    ccodes = factorize(est[clus_internal].to_numpy()) if clus_internal else None
     G = int(ccodes.max()) + 1 if ccodes is not None else None
     if G is not None and G < 2:
         raise EstimationError(
-            f"only one cluster ({clus_col!r} = {est[clus_internal].iloc[0]!r}) in the estimation sample; "
-            "cluster-robust inference needs at least 2 (use --cluster none for iid)"
+            f"only one cluster ({spec.clus_col!r} = {data[spec.clus_col].iloc[int(sample.rows[0])]!r}) in the "
+            "estimation sample; cluster-robust inference needs at least 2 (use --cluster none for iid)"
         )
     A, A_ssc = ssc_absorbed_count(fe_codes, ccodes)
     if n <= k + A:
@@ -790,59 +1062,14 @@ def fit_panel(
     beta, *_ = np.linalg.lstsq(Xt, yt, rcond=None)
     resid = yt - Xt @ beta
     df_resid = n - k - A
+    w = sample.values[spec.weights] if spec.weights else None
     yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
     _check_residuals(yc, resid, y, bool(fe_codes), float(np.linalg.norm(yraw * sw)))
-    extra: dict[str, Any] = {}
-    df_params: pd.Series | None = None
-    if vcov == "iid":
-        V = inference.vcov_iid(Xt, resid, n_absorbed=A)
-        df_t: float = df_resid
-        ssc_text = (
-            f"iid: s^2 = SSR/(N-k-A) with N={n}, k={k}, A={A} absorbed dummies; t with N-k-A = {df_resid} df "
-            "(= statsmodels OLS with dummies and pyfixest vcov='iid')."
-        )
-    elif vcov == "hetero":
-        V = inference.vcov_hetero(Xt, resid, n_absorbed=A)
-        df_t = df_resid
-        ssc_text = (
-            f"HC1: N/(N-k-A) with N={n}, k={k}, A={A}; t with N-k-A = {df_resid} df "
-            "(= statsmodels HC1 with dummies and pyfixest vcov='hetero')."
-        )
-    elif vcov == "CRV1":
-        V = inference.vcov_crv1(Xt, resid, ccodes, n_absorbed=A_ssc)
-        df_t = G - 1
-        K = k + A_ssc
-        ssc_text = (
-            f"CRV1 small-sample factor G/(G-1) * (N-1)/(N-K) with G={G}, N={n}, K={K} "
-            f"({k} coefficient{'s' if k != 1 else ''} + {A_ssc} for absorbed fixed effects: dummies not nested in the clusters, "
-            "one per factor nested in them, as fixest/pyfixest default ssc); t with G-1 = "
-            f"{G - 1} df."
-        )
-    else:  # CR2
-        V = inference.vcov_cr2(Xt, resid, ccodes, fe=fe_codes, weights=w)
-        bm = {
-            nm: inference.cr2_satterthwaite_df(Xt, ccodes, contrast=j, fe=fe_codes, weights=w)
-            for j, nm in enumerate(names)
-        }
-        extra["cr2_df_satterthwaite"] = bm
-        extra["cr2_df"] = cr2_df
-        base = (
-            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
-            "matrix of the full model including the fixed-effect dummies; no further factor; "
-        )
-        if cr2_df == "bm":
-            df_params = pd.Series(bm, dtype=float).reindex(names)
-            df_t = float(df_params.iloc[0])
-            ssc_text = base + (
-                "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
-                + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
-                + f"; G-1 = {G - 1}), cr2_df='bm'."
-            )
-        else:
-            df_t = G - 1
-            ssc_text = base + f"t with G-1 = {G - 1} df (cr2_df='G-1')."
+    inputs = _VarianceInputs(X=Xt, resid=resid, cluster=ccodes, fe_codes=tuple(fe_codes), weights=w, names=names,
+                             n_absorbed=A, n_absorbed_ssc=A_ssc, df_resid=df_resid, cluster_name=spec.clus_col)
+    V, df_t, ssc_text, extra, df_params = _variance(inputs, spec.vcov, spec.cr2_df)
     se = np.sqrt(np.diag(V))
-    if vcov in ("CRV1", "CR2"):
+    if spec.vcov in ("CRV1", "CR2"):
         _check_cluster_se(se, Xt, resid, df_resid, names, G)
     tv = beta / se
     if df_params is not None:
@@ -853,35 +1080,14 @@ def fit_panel(
     idx = pd.Index(names, name="term")
     tss = float(yc @ yc)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else float("nan")
-
-    design = PanelDesign(
-        y_tilde=yt,
-        X_tilde=Xt,
-        cluster=ccodes,
-        names=names,
-        weights=w,
-        fe_codes=tuple(fe_codes),
-        n_absorbed=A,
-        k_ssc=k + A_ssc,
-    )
-    out_cols = {}
-    if needs_unit:
-        out_cols[unit] = est["_unit"].to_numpy()
-        out_cols[time] = est["_time"].astype(np.int64).to_numpy()
-        if model == "ld":
-            out_cols[time + "_start"] = est["_time_start"].astype(np.int64).to_numpy()
-    for c in [y, *regs] + ([weights] if weights else []):
-        out_cols[c] = est[c].to_numpy()
-    for c in label_cols:
-        if c not in out_cols:
-            out_cols[c] = est["_fe_" + c].to_numpy()
-    sample = pd.Index(est["_label"].to_numpy())
-    sample_df = pd.DataFrame(out_cols, index=sample)
-    used = np.zeros(n_input, dtype=bool)  # input rows used (estimation rows and difference bases)
-    used[est["_pos"].to_numpy(dtype=np.int64)] = True
-    if "_base_pos" in est.columns:
-        used[est["_base_pos"].to_numpy(dtype=np.int64)] = True
-    n_dropped = n_input - int(used.sum())
+    design = PanelDesign(y_tilde=yt, X_tilde=Xt, cluster=ccodes, names=names, weights=w, fe_codes=tuple(fe_codes),
+                         n_absorbed=A, k_ssc=k + A_ssc)
+    used = np.zeros(sample.n_input, dtype=bool)
+    used[sample.rows] = True
+    if sample.base is not None:
+        used[sample.base] = True
+    sample_df = _sample_frame(data, spec, sample)
+    clus_col = spec.clus_col
     return PanelResult(
         params=pd.Series(beta, index=idx),
         bse=pd.Series(se, index=idx),
@@ -892,28 +1098,29 @@ def fit_panel(
         n_clusters=G,
         df_resid=df_resid,
         df_t=float(df_t),
-        vcov_type=vcov + (f" clustered by {clus_col}" if clus_col else ""),
+        vcov_type=spec.vcov + (f" clustered by {clus_col}" if clus_col else ""),
         small_sample=ssc_text,
         model=model,
         y=y,
-        x=xs + extra_x,
-        controls=ctrls,
-        fe=fe_cols,
+        x=spec.xs + sample.extra_x,
+        controls=spec.ctrls,
+        fe=spec.fe_cols,
         cluster=clus_col,
         weights=weights,
-        n_dropped=n_dropped,
-        drop_reasons=reasons,
-        n_input=n_input,
-        sample=sample,
+        n_dropped=int(sample.n_input - used.sum()),
+        drop_reasons=sample.reasons,
+        n_input=sample.n_input,
+        sample=sample_df.index,
         design=design,
         data=sample_df,
-        unit=unit if (needs_unit or unit in data.columns) else None,
-        time=time if (needs_time or time in data.columns) else None,
+        unit=unit if (spec.needs_time or unit in data.columns) else None,
+        time=time if (spec.needs_time or time in data.columns) else None,
         lags=int(lags),
         leads=int(leads),
         r2_within=r2,
         extra=extra,
         df_params=df_params,
+        _variance_inputs=inputs,
     )
 
 
