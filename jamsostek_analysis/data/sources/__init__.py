@@ -17,3 +17,6 @@ from jamsostek_analysis.data.sources.curated import read_curated, read_sources
 from jamsostek_analysis.data.sources.kemnaker import read_kemnaker_participants
 
 __all__ += ["read_compiled_panel", "read_curated", "read_sources", "read_kemnaker_participants"]
+from jamsostek_analysis.data.sources.bi import chain_yoy_index, read_bi_inflation
+
+__all__ += ["chain_yoy_index", "read_bi_inflation"]
