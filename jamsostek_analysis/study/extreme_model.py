@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from jamsostek_analysis.errors import EstimationError, PanelError, ParseError
+from jamsostek_analysis.geography import NEW_PAPUA
 from jamsostek_analysis.study.fgt_distributions import (
     beta_from_fgt,
     beta_share_below,
@@ -103,7 +104,6 @@ _INDICATORS = {
     "indeks keparahan kemiskinan p2": "p2",
     "garis kemiskinan": "line",
 }
-NEW_PAPUA = ("92", "95", "96", "97")
 
 
 # --------------------------------------------------------------------------------------------
