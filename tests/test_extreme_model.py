@@ -4,7 +4,6 @@ calibration does what it says, the intervals are ordered, and the validation is 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
