@@ -188,7 +188,7 @@ tab02.attrs["notes"] = (
     f"{loo['estimate'].max():.4f}. Randomization inference ({N_PERM} permutations of coverage paths, two-way FE): "
     f"p = {ri['coef'].pvalue:.3f} (coefficient), {ri['t'].pvalue:.3f} (t statistic)."
 )
-write_table(tab02, "tab02_robustness", caption="Robustness of the P0-coverage association", float_format="{:.4f}")
+write_table(tab02, "tab02_robustness", caption="Robustness of the P0-coverage association")
 tab02.round(4)
 
 # %% [markdown]

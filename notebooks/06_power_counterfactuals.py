@@ -115,7 +115,6 @@ mde_tab.round(4)
 write_table(
     mde_tab.drop(columns=["sd_x_within"]),
     "tab05_mde",
-    float_format="{:.4f}",
     caption="Minimum detectable effect of coverage on poverty, two-way FE, 34 provinces, 2022-2025 (simulated)",
     notes=(
         f"SIMULATED. Real design (34 provinces x {T} years, real coverage paths); errors AR(1) in years with the "

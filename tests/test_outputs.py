@@ -175,26 +175,28 @@ def test_write_table_exact_and_deterministic(out):
     assert md == (
         "**P0 & members**\n"
         "\n"
-        "| province    |    p0 |   members |\n"
+        "| Province    |    P0 |   members |\n"
         "|:------------|------:|----------:|\n"
         "| ACEH        | 15.32 |      1200 |\n"
         "| DKI JAKARTA |       |     35000 |\n"
         "| Papua_Barat |  0.00 |         7 |\n"
     )
     assert tex == (
+        "% needs \\usepackage{booktabs,array,tabularx,pdflscape}; written by jamsostek_analysis.output.tables\n"
         "\\begin{table}[htbp]\n"
         "\\centering\n"
         "\\caption{P0 \\& members}\n"
         "\\label{tab:poverty}\n"
-        "\\begin{tabular}{lrr}\n"
+        "{\\begin{tabular}{@{}lrr@{}}\n"
         "\\toprule\n"
-        "province & p0 & members \\\\\n"
+        "Province & P0 & members \\\\\n"
         "\\midrule\n"
         "ACEH & 15.32 & 1200 \\\\\n"
         "DKI JAKARTA &  & 35000 \\\\\n"
         "Papua\\_Barat & 0.00 & 7 \\\\\n"
         "\\bottomrule\n"
         "\\end{tabular}\n"
+        "\\par}\n"
         "\\end{table}\n"
     )
     assert csv == "province,p0,members\nACEH,15.3245,1200\nDKI JAKARTA,,35000\nPapua_Barat,-0.0004,7\n"
@@ -265,7 +267,7 @@ def test_regression_table_layout_exact(out):
         "|:-----------------|----------:|--------:|\n"
         "| BPJS-TK coverage | -0.123*** |   0.050 |\n"
         "|                  |   (0.046) | (0.100) |\n"
-        "| gdp_pc           |    0.500* |         |\n"
+        "| GDP p.c.         |    0.500* |         |\n"
         "|                  |   (0.250) |         |\n"
         "| Wild bootstrap p |     0.041 |         |\n"
         "| Observations     |       340 |     306 |\n"
@@ -283,3 +285,27 @@ def test_regression_table_errors_name_the_problem():
         regression_table(res, params=["x"], extra_rows={"p": {"(2)": 0.1}})
     with pytest.raises(OutputError, match="no results"):
         regression_table({}, params=["x"])
+
+
+def test_table_rounding_labels_and_intervals_in_print(out):
+    """Automatic rounding per column, integral floats as integers, readable headers, merged intervals."""
+    df = pd.DataFrame(
+        {
+            "spec": ["p0_twfe", "pu+bpu_fd"],
+            "estimate": [0.00591, -0.01149],
+            "ci_low": [-0.0197, -0.0277],
+            "ci_high": [0.0314, 0.0046],
+            "df": [33.0, 33.0],
+            "delta_poor_thousand": [145.35, 1240.2],
+            "boot_pvalue": [0.78551, 0.0449],
+        }
+    )
+    (md,) = write_table(df, "auto", formats=("md",), notes="delta_poor_thousand: poor people; ci_low/ci_high: CRV1.")
+    assert md.read_text(encoding="utf-8") == (
+        "| Specification   |   Estimate |            95% CI |   df |   Δ poor (thousand) |   Bootstrap p-value |\n"
+        "|:----------------|-----------:|------------------:|-----:|--------------------:|--------------------:|\n"
+        "| P0 TWFE         |     0.0059 | [-0.0197, 0.0314] |   33 |                 145 |               0.786 |\n"
+        "| PU+BPU FD       |    -0.0115 | [-0.0277, 0.0046] |   33 |                1240 |               0.045 |\n"
+        "\n"
+        "Δ poor (thousand): poor people; 95% CI/95% CI: CRV1.\n"
+    )

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +116,7 @@ def _show_index(df: pd.DataFrame, index: bool | None) -> bool:
 # renderers (pure: DataFrame -> text)
 
 _TEX_ESCAPES = {
-    "\\": r"\textbackslash{}",
+    "\\": r"$\backslash$",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -122,12 +124,31 @@ _TEX_ESCAPES = {
     "_": r"\_",
     "{": r"\{",
     "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
+    "~": r"\~{}",
+    "^": r"\^{}",
     "²": r"\textsuperscript{2}",
     "−": "-",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
+    "<": r"$<$",
+    ">": r"$>$",
+    "|": r"$|$",
+    "Δ": r"$\Delta$",
+    "ρ": r"$\rho$",
+    "σ": r"$\sigma$",
+    "β": r"$\beta$",
+    "α": r"$\alpha$",
+    "×": r"$\times$",
+    "≤": r"$\leq$",
+    "≥": r"$\geq$",
+    "±": r"$\pm$",
+    "–": "--",
+    "—": "---",
+    "…": r"\ldots{}",
+    "é": r"\'e",
+    "á": r"\'a",
+    "ø": r"\o{}",
+    "Ø": r"\O{}",
+    "[": "{[}",  # a cell starting with '[' after '\\' would be read as its optional argument
+    "]": "{]}",
 }
 
 
@@ -136,7 +157,13 @@ def latex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
+_INTERVAL = re.compile(r"^\[\s*-?[\d.,]+\s*,\s*-?[\d.,]+\s*\]$|^\[\s*(unbounded|-inf|inf|-?[\d.,]+)\s*,\s*(unbounded|inf|-?[\d.,]+)\s*\]$")
+
+
 def _numeric_like(text: str) -> bool:
+    """A number as printed (signs, stars, parentheses, % and thousands separators allowed) or an interval."""
+    if _INTERVAL.match(text.strip()):
+        return True
     t = text.strip().strip("()*").replace(",", "").replace("%", "")
     if not t:
         return True
@@ -151,28 +178,192 @@ def _alignments(cells: pd.DataFrame) -> list[str]:
     return ["r" if all(_numeric_like(v) for v in cells[c]) else "l" for c in cells.columns]
 
 
+# --------------------------------------------------------------------------------------------
+# preparing a table for print: labels, rounding, merged intervals
+
+AUTO = "auto"
+
+
+def auto_decimals(values: Sequence[float], significant: int = 3, max_decimals: int = 4) -> int:
+    """Decimals that show the largest absolute value of a column with ``significant`` digits.
+
+    ``0.0314`` -> 4, ``0.786`` -> 3, ``21.3`` -> 1, ``145.35`` -> 0; integral columns -> 0; at most
+    ``max_decimals``.
+    """
+    finite = [abs(float(v)) for v in values if not _is_missing(v) and math.isfinite(float(v))]
+    if not finite or all(float(v).is_integer() for v in finite):
+        return 0
+    largest = max(finite)
+    if largest == 0:
+        return 0
+    return int(min(max(significant - 1 - math.floor(math.log10(largest)), 0), max_decimals))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _numeric_column(values: Sequence[Any]) -> bool:
+    present = [v for v in values if not _is_missing(v)]
+    return bool(present) and all(_is_number(v) for v in present)
+
+
+def _column_format(values: Sequence[Any], float_format: FloatFormat, decimals: int | None) -> FloatFormat:
+    if decimals is not None:
+        return "{:,.%df}" % decimals if _thousands(values) else "{:.%df}" % decimals
+    if float_format != AUTO:
+        return float_format
+    d = auto_decimals(values)
+    return ("{:,.%df}" if _thousands(values) else "{:.%df}") % d
+
+
+def _thousands(values: Sequence[Any]) -> bool:
+    """Thousands separators for columns of large numbers (10,000 and more), never for years."""
+    finite = [abs(float(v)) for v in values if not _is_missing(v) and math.isfinite(float(v))]
+    return bool(finite) and max(finite) >= 10_000
+
+
+def _format_column(values: Sequence[Any], fmt: FloatFormat, na_rep: str, integral: bool) -> list[str]:
+    out = []
+    for v in values:
+        if integral and not _is_missing(v) and _is_number(v) and math.isfinite(float(v)):
+            out.append(format_number(float(v), fmt) if not float(v).is_integer() else _int_text(v, fmt))
+        else:
+            out.append(format_cell(v, fmt, na_rep))
+    return out
+
+
+def _int_text(v: Any, fmt: FloatFormat) -> str:
+    n = int(round(float(v)))
+    return f"{n:,}" if isinstance(fmt, str) and "," in fmt else str(n)
+
+
+def _interval_pairs(columns: Sequence[str]) -> dict[str, str]:
+    """``{low_column: stem}`` for every ``<stem>_low`` with a ``<stem>_high`` right after it."""
+    pairs = {}
+    for a, b in zip(columns, columns[1:], strict=False):
+        if a.endswith("_low") and b == a[: -len("_low")] + "_high":
+            pairs[a] = a[: -len("_low")]
+    return pairs
+
+
+@dataclass
+class PreparedTable:
+    """A table as printed: header texts, cell texts, number columns, leading label columns."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    label_columns: int
+
+
+def prepare_table(
+    df: pd.DataFrame,
+    *,
+    float_format: FloatFormat = AUTO,
+    na_rep: str = "",
+    index: bool | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: Mapping[str, int] | None = None,
+) -> PreparedTable:
+    """Cells and headers of ``df`` as they are printed in Markdown and LaTeX.
+
+    * the index (if shown) becomes the leading label column(s);
+    * ``<stem>_low``/``<stem>_high`` numeric column pairs become one ``[low, high]`` column;
+    * numbers: ``float_format='auto'`` rounds each column to three significant digits of its
+      largest value (at most 4 decimals), integral columns print as integers, values of 10,000 and
+      more with thousands separators; ``digits`` fixes the decimals of named columns;
+    * headers: :func:`jamsostek_analysis.output.labels.column_label` (``labels`` first), so no
+      snake_case; identifier-like text cells (``'p0_twfe'``) through
+      :func:`jamsostek_analysis.output.labels.value_label`.
+    """
+    from jamsostek_analysis.output.labels import column_label, interval_label, value_label
+
+    digits = dict(digits or {})
+    show_index = _show_index(df, index)
+    frame = df.copy()
+    frame.columns = [_label(c) for c in frame.columns]
+    n_labels = 0
+    if show_index:
+        names = [_label(n) if n is not None else "" for n in frame.index.names]
+        frame = frame.reset_index(names=[n if n else f"__index{i}" for i, n in enumerate(names)])
+        n_labels = len(names)
+    columns = list(frame.columns)
+    pairs = _interval_pairs(columns)
+    highs = {f"{stem}_high" for stem in pairs.values()}
+    headers: list[str] = []
+    cols_text: list[list[str]] = []
+    numeric: list[bool] = []
+    for pos, col in enumerate(columns):
+        if col in highs:
+            continue
+        values = frame[col].tolist()
+        header = "" if col.startswith("__index") else column_label(col, labels)
+        if col in pairs and _numeric_column(values) and _numeric_column(frame[f"{pairs[col]}_high"].tolist()):
+            high = frame[f"{pairs[col]}_high"].tolist()
+            fmt = _column_format(values + high, float_format, digits.get(pairs[col]))
+            lo = _format_column(values, fmt, "", False)
+            hi = _format_column(high, fmt, "", False)
+            text = [f"[{a}, {b}]" if a and b else na_rep for a, b in zip(lo, hi, strict=True)]
+            headers.append(interval_label(pairs[col], labels))
+            cols_text.append(text)
+            numeric.append(True)
+            continue
+        if _numeric_column(values):
+            fmt = _column_format(values, float_format, digits.get(col))
+            integral = float_format == AUTO and col not in digits and all(
+                float(v).is_integer() for v in values if not _is_missing(v) and math.isfinite(float(v))
+            )
+            cols_text.append(_format_column(values, fmt, na_rep, integral))
+            numeric.append(True)
+        else:
+            text = [na_rep if _is_missing(v) else value_label(str(v), labels) if isinstance(v, str) else format_cell(v, float_format if float_format != AUTO else "{:.3f}", na_rep) for v in values]
+            cols_text.append(text)
+            numeric.append(pos >= n_labels and all(_numeric_like(t) for t in text))
+        headers.append(header)
+    rows = [list(r) for r in zip(*cols_text, strict=True)] if cols_text else []
+    if not show_index:
+        lead = 0
+        for flag in numeric:
+            if flag or lead >= 2:
+                break
+            lead += 1
+        n_labels = max(lead, 1)
+    return PreparedTable(headers, rows, numeric, n_labels)
+
+
+def relabel_notes(notes: str, df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
+    """Replace the snake_case column names of ``df`` that a note mentions by their printed headers."""
+    from jamsostek_analysis.output.labels import column_label, interval_label
+
+    names = {_label(c) for c in df.columns if "_" in _label(c)}
+    pairs = _interval_pairs([_label(c) for c in df.columns])
+    words = {n: column_label(n, labels) for n in names}
+    words.update({low: interval_label(stem, labels) for low, stem in pairs.items()})
+    words.update({f"{stem}_high": interval_label(stem, labels) for stem in pairs.values()})
+    if not words:
+        return notes
+    pattern = re.compile(r"(?<![\w])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w])")
+    return pattern.sub(lambda m: words[m.group(1)], notes)
+
+
 def render_markdown(
     df: pd.DataFrame,
     *,
-    float_format: FloatFormat = "{:.3f}",
+    float_format: FloatFormat = AUTO,
     na_rep: str = "",
     index: bool | None = None,
     caption: str | None = None,
     notes: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: Mapping[str, int] | None = None,
 ) -> str:
     """GitHub-flavoured Markdown (pipe table); numeric columns right-aligned. Ends with a newline."""
     from tabulate import tabulate
 
-    cells = format_frame(df, float_format, na_rep)
-    headers = list(cells.columns)
-    rows = cells.values.tolist()
-    align = _alignments(cells)
-    if _show_index(df, index):
-        headers = [cells.index.name or ""] + headers
-        rows = [[i, *r] for i, r in zip(cells.index, rows, strict=True)]
-        align = ["left", *align]
-    colalign = ["right" if a == "r" else "left" for a in align]
-    body = tabulate(rows, headers=headers, tablefmt="pipe", colalign=colalign, disable_numparse=True)
+    t = prepare_table(df, float_format=float_format, na_rep=na_rep, index=index, labels=labels, digits=digits)
+    colalign = ["right" if n else "left" for n in t.numeric]
+    body = tabulate(t.rows, headers=t.headers, tablefmt="pipe", colalign=colalign, disable_numparse=True)
     parts = []
     if caption:
         parts += [f"**{caption}**", ""]
@@ -182,41 +373,69 @@ def render_markdown(
     return "\n".join(parts) + "\n"
 
 
+def _header_cell(lines: Sequence[str], numeric: bool) -> str:
+    if len(lines) == 1:
+        return latex_escape(lines[0])
+    align = "r" if numeric else "l"
+    return r"\begin{tabular}[b]{@{}" + align + "@{}}" + r"\\".join(latex_escape(x) for x in lines) + r"\end{tabular}"
+
+
+def _tabular(t: PreparedTable, layout: Any, cols: Sequence[int]) -> list[str]:
+    wrap = any(layout.wrap[j] for j in cols)
+    spec = "".join(
+        ">{\\raggedright\\arraybackslash}X" if layout.wrap[j] else ("r" if t.numeric[j] else "l") for j in cols
+    )
+    begin = (r"\begin{tabularx}{\linewidth}{@{}" + spec + "@{}}") if wrap else (r"\begin{tabular}{@{}" + spec + "@{}}")
+    header = [_header_cell(layout.stacked_headers[j] if t.numeric[j] else (t.headers[j],), t.numeric[j]) for j in cols]
+    lines = [begin, r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+    lines += [" & ".join(latex_escape(row[j]) for j in cols) + r" \\" for row in t.rows]
+    lines += [r"\bottomrule", r"\end{tabularx}" if wrap else r"\end{tabular}"]
+    return lines
+
+
 def render_latex(
     df: pd.DataFrame,
     *,
-    float_format: FloatFormat = "{:.3f}",
+    float_format: FloatFormat = AUTO,
     na_rep: str = "",
     index: bool | None = None,
     caption: str | None = None,
     notes: str | None = None,
     label: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: Mapping[str, int] | None = None,
 ) -> str:
-    """A booktabs ``tabular`` (wrapped in a ``table`` float with caption/label if a caption is given)."""
-    cells = format_frame(df, float_format, na_rep)
-    align = _alignments(cells)
-    headers = list(cells.columns)
-    rows = cells.values.tolist()
-    if _show_index(df, index):
-        headers = [cells.index.name or ""] + headers
-        rows = [[i, *r] for i, r in zip(cells.index, rows, strict=True)]
-        align = ["l", *align]
-    lines = [
-        r"\begin{tabular}{" + "".join(align) + "}",
-        r"\toprule",
-        " & ".join(latex_escape(h) for h in headers) + r" \\",
-        r"\midrule",
-    ]
-    lines += [" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in rows]
-    lines.append(r"\bottomrule")
-    lines.append(r"\end{tabular}")
-    if notes:
-        lines.append(r"\par\smallskip{\footnotesize " + latex_escape(notes) + "}")
+    """A booktabs table that fits an A4 text width (see :mod:`jamsostek_analysis.output.tablefit`).
+
+    Font size, wrapped text columns (``tabularx``), a landscape page (``pdflscape``) or column
+    panels are chosen automatically; notes are set under the table. Needs ``booktabs``, ``array``,
+    ``tabularx`` and ``pdflscape`` in the preamble (listed in the file's first line).
+    """
+    from jamsostek_analysis.output.tablefit import choose_layout
+
+    t = prepare_table(df, float_format=float_format, na_rep=na_rep, index=index, labels=labels, digits=digits)
+    layout = choose_layout(t.headers, t.rows, t.numeric, label_columns=t.label_columns)
+    body: list[str] = []
+    if layout.size_command:
+        body.append(layout.size_command)
+    if layout.tabcolsep != 6.0:
+        body.append(r"\setlength{\tabcolsep}{" + f"{layout.tabcolsep:g}" + "pt}")
+    for k, cols in enumerate(layout.panels):
+        if k:
+            body.append(r"\par\medskip")
+        body += _tabular(t, layout, cols)
+    lines = [r"% needs \usepackage{booktabs,array,tabularx,pdflscape}; written by jamsostek_analysis.output.tables"]
+    lines += [r"\begin{landscape}"] if layout.landscape else []
+    lines += [r"\begin{table}[htbp]", r"\centering"]
     if caption:
-        head = [r"\begin{table}[htbp]", r"\centering", r"\caption{" + latex_escape(caption) + "}"]
+        lines.append(r"\caption{" + latex_escape(caption) + "}")
         if label:
-            head.append(r"\label{" + label + "}")
-        lines = head + lines + [r"\end{table}"]
+            lines.append(r"\label{" + label + "}")
+    lines += ["{" + body[0]] + body[1:] + ["\\par}"] if body else []
+    if notes:
+        lines.append(r"\par\smallskip{\footnotesize\raggedright " + latex_escape(notes) + r"\par}")
+    lines.append(r"\end{table}")
+    lines += [r"\end{landscape}"] if layout.landscape else []
     return "\n".join(lines) + "\n"
 
 
@@ -234,11 +453,13 @@ def write_table(
     name: str,
     *,
     formats: Sequence[str] = ("md", "tex"),
-    float_format: FloatFormat = "{:.3f}",
+    float_format: FloatFormat = AUTO,
     caption: str | None = None,
     notes: str | None = None,
     na_rep: str = "",
     index: bool | None = None,
+    labels: Mapping[str, str] | None = None,
+    digits: Mapping[str, int] | None = None,
 ) -> list[Path]:
     """Write ``df`` as ``<output_dir('tables')>/<name>.<fmt>`` for each format.
 
@@ -251,7 +472,9 @@ def write_table(
     formats : sequence of {'md', 'tex', 'csv'}
         ``md``: Markdown pipe table; ``tex``: booktabs LaTeX; ``csv``: unformatted full-precision values.
     float_format : str or callable
-        Format of float cells, e.g. ``'{:.3f}'`` or ``'{:,.0f}'`` (ignored for csv).
+        ``'auto'`` (default): each number column rounded to three significant digits of its largest
+        value, integral columns as integers (see :func:`prepare_table`); or one format for every
+        float cell, e.g. ``'{:.3f}'`` (ignored for csv).
     caption : str, optional
         Caption (bold line above the Markdown table; ``\\caption`` in a LaTeX ``table`` float,
         labelled ``tab:<name>``).
@@ -262,6 +485,12 @@ def write_table(
         Text of missing cells (blank by default; missing is never shown as 0).
     index : bool, optional
         Force showing (True) or hiding (False) the index.
+    labels : mapping, optional
+        Display names of columns and identifier-like cell values, on top of
+        :data:`jamsostek_analysis.output.labels.COLUMN_LABELS` (key ``'<stem>_interval'`` names a merged
+        ``<stem>_low``/``<stem>_high`` pair).
+    digits : mapping, optional
+        Decimals of named number columns (overrides the automatic rounding).
 
     Returns
     -------
@@ -280,15 +509,21 @@ def write_table(
         raise OutputError(f"write_table({name!r}): formats {fmts!r}; expected some of {', '.join(TABLE_FORMATS)}")
     if notes is None:
         notes = df.attrs.get("notes")
+    if notes:
+        notes = relabel_notes(notes, df, labels)
     folder = output_dir("tables")
     paths = []
     for fmt in fmts:
         if fmt == "md":
-            text = render_markdown(df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes)
+            text = render_markdown(
+                df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes,
+                labels=labels, digits=digits,
+            )
         elif fmt == "tex":
             label = "tab:" + name.replace("/", ":")
             text = render_latex(
-                df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes, label=label
+                df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes, label=label,
+                labels=labels, digits=digits,
             )
         else:
             text = render_csv(df, index=index)
@@ -420,7 +655,11 @@ def regression_table(
 
 
 __all__ = [
+    "AUTO",
     "DEFAULT_STARS",
+    "PreparedTable",
+    "auto_decimals",
+    "prepare_table",
     "STAT_LABELS",
     "TABLE_FORMATS",
     "format_cell",
