@@ -20,12 +20,19 @@ enumerated (identity included) and ``p = #{|T_b| >= |T_obs|} / n_total`` exactly
 tolerance of ``1e-12`` treats numerically equal statistics as ties (ties count against the
 null).
 
-Speed: for the default two-way fixed-effects model the model is fitted once with
-:func:`jamsostek_analysis.estimation.models.fit_panel`; the fixed effects of all permuted ``x`` columns are
-absorbed at once (:func:`jamsostek_analysis.estimation.design.absorb` on an ``n x n_perm`` matrix) and the
-coefficients (and CRV1 t statistics) of all permutations follow from cluster sums, without a
-pandas refit. Other models (first or long differences, lags, a user callable) are refitted per
-permutation.
+Speed and memory (issue 13). Permuting whole unit paths among units observed in the same periods
+is a permutation ``Pi`` of the estimation rows; when it maps every fixed-effect factor onto itself
+(unit effects and period effects, any factor that is a function of the period or a relabelling of
+the units) and leaves the weights unchanged, the within transform commutes with it:
+``M_D (Pi x) = Pi (M_D x)``. The model is then fitted once with
+:func:`jamsostek_analysis.estimation.models.fit_panel`, ``x`` is demeaned once, and every
+permutation's coefficient and CRV1 score follow from gathering whole rows of the unit x period
+matrix of the demeaned ``x`` (``method='demean-once'``). Other linear models in ``x`` (first or
+long differences, weights that differ across the permuted units, other fixed effects) absorb the
+permuted columns chunk by chunk (``method='absorb'``). Either way the permutations are processed in
+chunks whose size is set by a memory budget, so memory never grows with rows x permutations. Models
+with lags or leads of ``x``, CR2 t statistics and user callables are refitted per permutation
+(``method='refit'``).
 """
 
 from __future__ import annotations
@@ -64,7 +71,9 @@ class RandomizationResult:
     n_units, n_groups, n_fixed_units
         Units, groups of units with identical year sets, and units alone in their group.
     method
-        ``'fast-twfe'`` (absorb once) or ``'refit'`` (model refitted per permutation).
+        ``'demean-once'`` (within transform commutes with the permutation: demeaned once),
+        ``'absorb'`` (permuted columns absorbed chunk by chunk, no refit) or ``'refit'`` (model
+        refitted per permutation); see the module docstring.
     seed
         Seed used.
     distribution
@@ -118,14 +127,16 @@ def path_groups(units: np.ndarray, times: np.ndarray) -> list[np.ndarray]:
     list of numpy.ndarray
         Unit indices of each group (sorted), groups ordered by their smallest unit index.
     """
+    units = np.asarray(units, dtype=np.int64)
     U = int(units.max()) + 1
-    sets: dict[tuple, list[int]] = {}
-    per_unit = [[] for _ in range(U)]
-    for u, t in zip(units.tolist(), times.tolist()):
-        per_unit[u].append(t)
-    for u in range(U):
-        sets.setdefault(tuple(sorted(per_unit[u])), []).append(u)
-    return sorted((np.array(v, dtype=np.int64) for v in sets.values()), key=lambda a: int(a[0]))
+    _, tcodes = np.unique(np.asarray(times), return_inverse=True)
+    present = np.zeros((U, int(tcodes.max()) + 1), dtype=bool)
+    present[units, tcodes.ravel()] = True
+    _, label = np.unique(present, axis=0, return_inverse=True)
+    label = label.ravel()
+    order = np.argsort(label, kind="stable")  # units of a group stay sorted
+    bounds = np.flatnonzero(np.diff(label[order])) + 1
+    return sorted(np.split(order.astype(np.int64), bounds), key=lambda a: int(a[0]))
 
 
 def n_distinct_permutations(groups: list[np.ndarray]) -> int:
@@ -136,11 +147,15 @@ def n_distinct_permutations(groups: list[np.ndarray]) -> int:
 def draw_permutations(
     groups: list[np.ndarray], U: int, n_perm: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``n_perm x U`` matrix: row ``b`` gives, for each unit, the unit whose path it receives."""
-    P = np.tile(np.arange(U, dtype=np.int64), (n_perm, 1))
+    """``n_perm x U`` matrix: row ``b`` gives, for each unit, the unit whose path it receives.
+
+    ``int32`` when ``U`` allows it (half the memory; the draws do not depend on the dtype).
+    """
+    dtype = np.int32 if U < 2**31 - 1 else np.int64
+    P = np.tile(np.arange(U, dtype=dtype), (n_perm, 1))
     for g in groups:
         if len(g) > 1:
-            P[:, g] = rng.permuted(np.tile(g, (n_perm, 1)), axis=1)
+            P[:, g] = rng.permuted(np.tile(g.astype(dtype), (n_perm, 1)), axis=1)
     return P
 
 
@@ -164,9 +179,73 @@ def _pvalue(observed: float, dist: np.ndarray, include_observed: bool) -> float:
     return hits / dist.size
 
 
+
+
 # --------------------------------------------------------------------------------------------
-# fast two-way fixed-effects statistics
+# statistics of many candidate regressors at once (Frisch-Waugh-Lovell)
 # --------------------------------------------------------------------------------------------
+#: Memory budget of one chunk of permutations (bytes of the largest temporary arrays).
+CHUNK_BYTES = 64 * 2**20
+
+
+def _chunk_rows(n: int, arrays: int = 4) -> int:
+    """Permutations per chunk so that ``arrays`` float arrays of ``chunk x n`` fit :data:`CHUNK_BYTES`."""
+    return max(1, CHUNK_BYTES // (8 * max(n, 1) * arrays))
+
+
+@dataclass
+class _FWL:
+    """Pieces of the fitted model shared by every permutation (rows may be padded cells).
+
+    ``yz``: absorbed, sqrt-weight scaled outcome net of the controls; ``Q``: orthonormal basis of
+    the absorbed controls; ``C``: sparse row -> cluster indicator (``None``: no t statistic);
+    ``n_obs``, ``k_ssc``: ``N`` and ``K`` of the CRV1 factor.
+    """
+
+    yz: np.ndarray
+    Q: np.ndarray
+    C: Any
+    n_obs: int
+    k_ssc: int
+
+    @classmethod
+    def build(cls, y_tilde, Z_tilde, cluster, n_obs: int, k_ssc: int) -> "_FWL":
+        y_tilde = np.asarray(y_tilde, dtype=float)
+        if Z_tilde.shape[1]:
+            Q, _ = np.linalg.qr(Z_tilde)
+            yz = y_tilde - Q @ (Q.T @ y_tilde)
+        else:
+            Q, yz = np.zeros((y_tilde.size, 0)), y_tilde
+        C = None
+        if cluster is not None:
+            from scipy import sparse
+
+            cluster = np.asarray(cluster, dtype=np.int64)
+            C = sparse.csr_matrix(
+                (np.ones(cluster.size), (np.arange(cluster.size), cluster)), shape=(cluster.size, int(cluster.max()) + 1)
+            )
+        return cls(yz, Q, C, int(n_obs), int(k_ssc))
+
+    def statistics(self, Xa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficients and CRV1 t statistics of ``x`` for the candidate rows of ``Xa``.
+
+        ``Xa`` is ``m x n``: one absorbed (sqrt-weight scaled) candidate regressor per row;
+        it is overwritten.
+        """
+        if self.Q.shape[1]:
+            Xa -= (Xa @ self.Q) @ self.Q.T
+        S = np.einsum("pi,pi->p", Xa, Xa)
+        coef = (Xa @ self.yz) / S
+        if self.C is None:
+            return coef, np.full(coef.shape, np.nan)
+        G = self.C.shape[1]
+        # residual u = yz - coef x: score of cluster g = sum_g x (yz - coef x)
+        scores = np.asarray((self.C.T @ (Xa * self.yz).T).T) - coef[:, None] * np.asarray((self.C.T @ (Xa * Xa).T).T)
+        c = crv1_factor(self.n_obs, self.k_ssc, G)
+        se = np.sqrt(c * np.einsum("pg,pg->p", scores, scores)) / S
+        return coef, coef / se
+
+
 def fwl_statistics(
     x_perm: np.ndarray,
     y_tilde: np.ndarray,
@@ -181,7 +260,7 @@ def fwl_statistics(
     Parameters
     ----------
     x_perm
-        ``n x P`` raw (not absorbed) candidate regressor columns.
+        ``n x P`` raw (not absorbed) candidate regressor columns (processed in chunks).
     y_tilde, Z_tilde
         Absorbed (and sqrt-weight scaled) outcome and controls of the fitted model.
     fe, weights
@@ -196,36 +275,118 @@ def fwl_statistics(
     (coef, t)
         Arrays of length ``P``.
     """
+    x_perm = np.asarray(x_perm, dtype=float)
+    fwl = _FWL.build(y_tilde, Z_tilde, cluster, y_tilde.size, k_ssc)
+    n, P = x_perm.shape
+    coef, tst = np.empty(P), np.empty(P)
+    step = _chunk_rows(n)
+    for j0 in range(0, P, step):
+        j1 = min(P, j0 + step)
+        coef[j0:j1], tst[j0:j1] = fwl.statistics(_absorb_scaled(x_perm[:, j0:j1], fe, weights).T.copy())
+    return coef, tst
+
+
+def _absorb_scaled(X: np.ndarray, fe: list[np.ndarray], weights: np.ndarray | None) -> np.ndarray:
+    """Absorb the fixed effects from the columns of ``X`` (or demean them) and scale by ``sqrt(w)``."""
     from .design import absorb
 
-    n = y_tilde.size
-    sw = np.ones(n) if weights is None else np.sqrt(np.asarray(weights, dtype=float))
-    Xa = absorb(x_perm, fe, weights) if fe else x_perm - np.average(x_perm, axis=0, weights=weights)
-    Xa = Xa * sw[:, None]
-    if Z_tilde.shape[1]:
-        Q, _ = np.linalg.qr(Z_tilde)
-        Xa = Xa - Q @ (Q.T @ Xa)
-        yz = y_tilde - Q @ (Q.T @ y_tilde)
-    else:
-        yz = y_tilde
-    S = np.einsum("ip,ip->p", Xa, Xa)
-    coef = (Xa.T @ yz) / S
-    if cluster is None:
-        return coef, np.full(coef.shape, np.nan)
-    G = int(cluster.max()) + 1
-    U = yz[:, None] - Xa * coef[None, :]
-    from scipy import sparse
+    Xa = absorb(X, fe, weights) if fe else X - np.average(X, axis=0, weights=weights)
+    if weights is not None:
+        Xa = Xa * np.sqrt(np.asarray(weights, dtype=float))[:, None]
+    return Xa
 
-    C = sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(G, n))
-    scores = np.asarray(C @ (Xa * U))
-    c = crv1_factor(n, k_ssc, G)
-    se = np.sqrt(c * np.einsum("gp,gp->p", scores, scores)) / S
-    return coef, coef / se
+
+def _commutes(fe: list[np.ndarray], weights: np.ndarray | None, ucodes: np.ndarray, tcodes: np.ndarray,
+              groups: list[np.ndarray]) -> bool:
+    """True when permuting unit paths within ``groups`` maps the fixed effects and weights onto themselves.
+
+    Every factor must be a function of the period or a one-to-one relabelling of the units; the
+    weights of the units of a group must agree in every period.
+    """
+    from .design import is_nested
+
+    for f in fe:
+        by_time = is_nested(tcodes, f)
+        by_unit = is_nested(ucodes, f) and is_nested(f, ucodes)
+        if not (by_time or by_unit):
+            return False
+    if weights is None:
+        return True
+    W = np.full((int(ucodes.max()) + 1, int(tcodes.max()) + 1), np.nan)
+    W[ucodes, tcodes] = weights
+    for g in groups:
+        if len(g) > 1 and not np.allclose(W[g], W[g[0]], rtol=1e-13, atol=0, equal_nan=True):
+            return False
+    return True
+
+
+def _cell_layout(values: np.ndarray, ucodes: np.ndarray, tcodes: np.ndarray, U: int, T: int) -> np.ndarray:
+    """Rows of ``values`` (``n`` or ``n x k``) placed in a ``U*T`` cell array (zeros where unobserved)."""
+    shape = (U * T,) + values.shape[1:]
+    out = np.zeros(shape)
+    out[ucodes * T + tcodes] = values
+    return out
+
+
+def _demean_once_statistics(P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, tcodes: np.ndarray,
+                            U: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics of every permutation (row of ``P``) when demeaning commutes with the permutation.
+
+    The demeaned (sqrt-weight scaled) ``x`` of the fitted model is laid out as a ``U x T`` matrix;
+    permutation ``p`` gives unit ``u`` the row ``p[u]``. Only chunks of ``m x U x T`` are formed.
+    """
+    X = np.asarray(d.X_tilde)
+    Z = np.delete(X, j, axis=1)
+    cells = ucodes * T + tcodes
+    cl = None
+    if d.cluster is not None:
+        cl = np.zeros(U * T, dtype=np.int64)
+        cl[cells] = d.cluster
+    fwl = _FWL.build(_cell_layout(np.asarray(d.y_tilde), ucodes, tcodes, U, T),
+                     _cell_layout(Z, ucodes, tcodes, U, T), cl, len(ucodes), d.k_ssc)
+    xm = _cell_layout(X[:, j], ucodes, tcodes, U, T).reshape(U, T)
+    B = P.shape[0]
+    coef, tst = np.empty(B), np.empty(B)
+    step = _chunk_rows(U * T)
+    for b0 in range(0, B, step):
+        b1 = min(B, b0 + step)
+        Xa = xm[P[b0:b1]].reshape(b1 - b0, U * T)
+        coef[b0:b1], tst[b0:b1] = fwl.statistics(Xa)
+    return coef, tst
+
+
+def _absorb_statistics(P: np.ndarray, d: Any, j: int, raw_x: Callable[[np.ndarray], np.ndarray]
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics of every permutation by absorbing the permuted regressor columns chunk by chunk.
+
+    ``raw_x(P_chunk)`` returns the ``n x m`` raw (not absorbed) regressor columns of the estimation
+    rows for a chunk of permutations.
+    """
+    X = np.asarray(d.X_tilde)
+    fwl = _FWL.build(np.asarray(d.y_tilde), np.delete(X, j, axis=1), d.cluster, X.shape[0], d.k_ssc)
+    fe = list(d.fe_codes)
+    B = P.shape[0]
+    coef, tst = np.empty(B), np.empty(B)
+    step = _chunk_rows(X.shape[0], arrays=6)
+    for b0 in range(0, B, step):
+        b1 = min(B, b0 + step)
+        Xa = _absorb_scaled(raw_x(P[b0:b1]), fe, d.weights).T.copy()
+        coef[b0:b1], tst[b0:b1] = fwl.statistics(Xa)
+    return coef, tst
 
 
 # --------------------------------------------------------------------------------------------
 # main entry point
 # --------------------------------------------------------------------------------------------
+def _codes_in(values: np.ndarray, reference: np.ndarray, what: str) -> np.ndarray:
+    """Positions of ``values`` in the sorted array ``reference`` (EstimationError if one is absent)."""
+    pos = np.searchsorted(reference, values)
+    pos = np.minimum(pos, reference.size - 1)
+    if not np.array_equal(reference[pos], values):
+        raise EstimationError(f"randomization_inference: internal mismatch of {what} between the fit and the data")
+    return pos.astype(np.int64)
+
+
 def randomization_inference(
     data: pd.DataFrame,
     y: str,
@@ -262,8 +423,9 @@ def randomization_inference(
     statistic
         ``'coef'`` (coefficient of ``x``) or ``'t'`` (its t statistic, e.g. CRV1).
     fast
-        Use the absorb-once computation when the model allows it (two-way FE levels model, no
-        lags/leads, CRV1/iid/hetero for ``'coef'``, CRV1 for ``'t'``); otherwise refit.
+        Compute the permutations' statistics from the single fit when the model allows it (no
+        lags/leads; any vcov for ``'coef'``, CRV1 for ``'t'``; see the module docstring);
+        otherwise refit per permutation.
     **fit_kwargs
         Passed to ``fit_panel`` (``controls``, ``fe``, ``weights``, ``model``, ``vcov``, ...).
 
@@ -290,31 +452,29 @@ def randomization_inference(
     if not data.index.is_unique:  # rows are matched by index label below
         data = data.reset_index(drop=True)
     rng = np.random.default_rng(seed)
+    from .models import _numeric
 
+    res = None
+    use_fast = False
     if fit is None:
         from .models import fit_panel
 
         res = fit_panel(data, y, x, unit=unit, time=time, **fit_kwargs)
         use_fast = (
             fast
-            and res.model == "twfe"
             and res.lags == 0
             and res.leads == 0
             and (statistic == "coef" or res.vcov_type.startswith("CRV1"))
         )
-    else:
-        res, use_fast = None, False
 
-    if use_fast:
-        sample = data.loc[res.sample]
-        uni, ucodes = np.unique(sample[unit].astype(str).to_numpy(), return_inverse=True)
-        times = sample[time].to_numpy()
+    if use_fast and res.model == "twfe":
+        sample = data.loc[res.sample]  # the estimation rows, in the order of the fit
     else:
         # paths are the non-missing x values of each unit
-        ok = data[x].notna().to_numpy()
-        sample = data.loc[ok]
-        uni, ucodes = np.unique(sample[unit].astype(str).to_numpy(), return_inverse=True)
-        times = sample[time].to_numpy()
+        sample = data.loc[data[x].notna().to_numpy()]
+    uni, ucodes = np.unique(sample[unit].astype(str).to_numpy(), return_inverse=True)
+    ucodes = ucodes.ravel().astype(np.int64)
+    times = sample[time].to_numpy()
     U = uni.size
     groups = path_groups(ucodes, times)
     n_fixed = int(sum(len(g) == 1 for g in groups))
@@ -328,26 +488,44 @@ def randomization_inference(
         P = enumerate_permutations(groups, U)
     else:
         P = draw_permutations(groups, U, n_perm, rng)
+    # the observed assignment is evaluated as permutation 0 (identity) by the same code
+    P = np.vstack([np.arange(U, dtype=P.dtype), P])
 
-    # unit x period matrix of x, and each sample row's (unit, period) position
+    # unit x period matrix of the raw x
     tvals, tcodes = np.unique(times, return_inverse=True)
-    xmat = np.full((U, tvals.size), np.nan)
-    from .models import _numeric
-
+    tcodes = tcodes.ravel().astype(np.int64)
+    T = tvals.size
+    xmat = np.full((U, T), np.nan)
     xmat[ucodes, tcodes] = _numeric(sample, x).to_numpy()
-    x_perm = xmat[P[:, ucodes].T, tcodes[:, None]]  # rows x permutations
 
     if use_fast:
         d = res.design
         j = d.names.index(x)
-        Z = np.delete(np.asarray(d.X_tilde), j, axis=1)
-        coef, tst = fwl_statistics(
-            np.column_stack([sample[x].to_numpy(dtype=float), x_perm]),
-            np.asarray(d.y_tilde), Z, list(d.fe_codes), d.weights, d.cluster, d.k_ssc,
-        )
+        if res.model == "twfe" and _commutes(list(d.fe_codes), d.weights, ucodes, tcodes, groups):
+            coef, tst = _demean_once_statistics(P, d, j, ucodes, tcodes, U, T)
+            method = "demean-once"
+        else:
+            if res.model == "twfe":
+                ru, rt, rb = ucodes, tcodes, None
+            else:  # differences: estimation row (unit, end period) minus (unit, base period)
+                est = res.data
+                ru = _codes_in(est[unit].astype(str).to_numpy(), uni, unit)
+                end = est[time].to_numpy()
+                base = est[time + "_start"].to_numpy() if res.model == "ld" else end - 1
+                rt = _codes_in(end, tvals, time)
+                rb = _codes_in(base, tvals, time)
+
+            def raw_x(Pc: np.ndarray) -> np.ndarray:
+                src = Pc[:, ru].T  # n x m: unit whose path each estimation row receives
+                out = xmat[src, rt[:, None]]
+                if rb is not None:
+                    out = out - xmat[src, rb[:, None]]
+                return out
+
+            coef, tst = _absorb_statistics(P, d, j, raw_x)
+            method = "absorb"
         stats = coef if statistic == "coef" else tst
         observed, dist = float(stats[0]), stats[1:]
-        method = "fast-twfe"
     else:
         from .models import fit_panel
 
@@ -359,13 +537,13 @@ def randomization_inference(
 
         observed = one(data)
         pos = data.index.get_indexer(sample.index)
-        dist = np.empty(P.shape[0])
-        base = data.copy()
-        base[x] = _numeric(base, x)
-        xcol = base.columns.get_loc(x)
-        for b in range(P.shape[0]):
-            base.iloc[pos, xcol] = x_perm[:, b]
-            dist[b] = one(base)
+        dist = np.empty(P.shape[0] - 1)
+        base_df = data.copy()
+        base_df[x] = _numeric(base_df, x)
+        xcol = base_df.columns.get_loc(x)
+        for b in range(1, P.shape[0]):
+            base_df.iloc[pos, xcol] = xmat[P[b, ucodes], tcodes]
+            dist[b - 1] = one(base_df)
         method = "refit"
 
     p = _pvalue(observed, dist, include_observed=not exact)
