@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="BPJS-TK participants by province: compiled 2022-2025 panel (R2-D1) or the Kemnaker December 2023 export (S01)",
     )
     p_panel.add_argument("--dictionary", type=Path, default=None, help="also write the data dictionary (CSV) here")
+    p_panel.add_argument("--first-year", type=int, default=None, help="first year of the panel (default: first year with a published P0)")
+    p_panel.add_argument("--last-year", type=int, default=None, help="last year of the panel (default: last year with a published P0)")
 
     # estimate -----------------------------------------------------------------------------
     p_est = _sub(
@@ -287,7 +289,13 @@ def _cmd_panel(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     bundle = open_bundle(args.data_dir, args.extra_data)
-    panel = build_province_panel(bundle, geography=args.geography, bpjstk_source=args.bpjstk_source)
+    panel = build_province_panel(
+        bundle,
+        geography=args.geography,
+        bpjstk_source=args.bpjstk_source,
+        first_year=args.first_year,
+        last_year=args.last_year,
+    )
     out = write_panel_csv(panel, args.out)
     years = f"{panel['year'].min()}-{panel['year'].max()}"
     print(
@@ -296,7 +304,7 @@ def _cmd_panel(args: argparse.Namespace) -> int:
     )
     if args.dictionary is not None:
         d = Path(args.dictionary)
-        write_bytes_if_changed(d, data_dictionary().to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        write_bytes_if_changed(d, data_dictionary(panel).to_csv(index=False, lineterminator="\n").encode("utf-8"))
         print(f"wrote {d}")
     return EXIT_OK
 

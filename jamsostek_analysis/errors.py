@@ -46,3 +46,7 @@ class FigureDataError(JamsostekError, ValueError):
 
 class BundleWarning(UserWarning):
     """Files present in a bundle folder but not listed in its ``MANIFEST.tsv``."""
+
+
+class PanelWindowWarning(UserWarning):
+    """Published cells fall outside the panel's year window and are not used (names column, file, years)."""

@@ -75,7 +75,7 @@ sources[["source_id", "kind", "publisher_or_repo", "in_this_bundle"]]
 panel = build_province_panel(bundle)
 panel34 = build_province_panel(bundle, geography="34")
 print(panel.groupby("year").size().to_dict())
-dictionary = data_dictionary()
+dictionary = data_dictionary(panel)
 write_table(dictionary, "data_dictionary", formats=("md", "csv"), caption="Data dictionary of the province x year panel")
 dictionary
 

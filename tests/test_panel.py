@@ -440,9 +440,10 @@ def test_kemnaker_missing_province_is_panel_error(bundle, tmp_path):
 
 
 def test_select_variable_duplicate_names_file_province_year():
-    from jamsostek_analysis.data.panel import COVARIATE_SPECS, select_variable
+    from jamsostek_analysis.data.columns import SELECTIONS
+    from jamsostek_analysis.data.panel import select_variable
 
-    spec = next(s for s in COVARIATE_SPECS if s.column == "hdi")
+    spec = SELECTIONS["hdi"]
     long = pd.DataFrame({
         "region_name": ["ACEH", "NANGGROE ACEH DARUSSALAM"], "region_code": ["11", "11"], "region_level": ["province"] * 2,
         "year": [2015, 2015], "period": ["NA", "NA"], "category": ["Jumlah"] * 2, "value": [69.45, 69.5],
@@ -470,7 +471,7 @@ def _years(spec: str) -> set[int]:
 def test_dictionary_covers_every_column_and_years_match(panel, bundle):
     from jamsostek_analysis.data.sources.curated import read_sources
 
-    d = data_dictionary()
+    d = data_dictionary(panel)
     assert list(d.columns) == ["column", "definition", "unit", "source_id", "survey_round", "years_available", "notes"]
     assert list(d["column"]) == list(panel.columns) == PANEL_COLUMNS
     assert d["definition"].str.len().gt(10).all() and d["unit"].str.len().gt(0).all()
@@ -488,21 +489,22 @@ def test_dictionary_covers_every_column_and_years_match(panel, bundle):
     assert "Jakon" in txt.loc["coverage_rate", "notes"]
 
 
-def test_readme_dictionary_is_generated():
+def test_readme_dictionary_is_generated(panel):
     from jamsostek_analysis.data.panel import README_MARKER, replace_dictionary_section
 
     readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
     assert readme.count(README_MARKER) == 1
-    assert readme.split(README_MARKER)[1].strip() == dictionary_markdown().strip()
-    assert replace_dictionary_section(readme) == readme  # refreshing changes nothing
+    assert readme.split(README_MARKER)[1].strip() == dictionary_markdown(panel).strip()
+    assert replace_dictionary_section(readme, panel) == readme  # refreshing changes nothing
 
 
 def test_labour_sources_agree(panel, bundle):
-    from jamsostek_analysis.data.panel import COVARIATE_SPECS, select_variable
+    from jamsostek_analysis.data.columns import SELECTIONS
+    from jamsostek_analysis.data.panel import select_variable
     from jamsostek_analysis.data.sources.bps import read_bps_topic
     from jamsostek_analysis.data.sources.compiled import read_compiled_panel
 
-    spec = {s.column: s for s in COVARIATE_SPECS}
+    spec = SELECTIONS
     b05 = select_variable(read_bps_topic(bundle, "tpt_tpak_province"), spec["tpt_b05"])
     b04 = select_variable(read_bps_topic(bundle, "tpt_province"), spec["tpt_b04"])
     m = b05.merge(b04, on=["province_code", "year"]).dropna(subset=["value_x", "value_y"])
@@ -536,17 +538,17 @@ def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatc
 
     calls = {}
 
-    def fake_build(b, *, geography, bpjstk_source):
-        calls.update(geography=geography, bpjstk_source=bpjstk_source, root=b.root)
+    def fake_build(b, *, geography, bpjstk_source, first_year, last_year):
+        calls.update(geography=geography, bpjstk_source=bpjstk_source, root=b.root, years=(first_year, last_year))
         return panel.iloc[::-1]  # reversed on purpose: the writer restores (year, province_code) order
 
     monkeypatch.setattr(panel_mod, "build_province_panel", fake_build)
     monkeypatch.setattr("jamsostek_analysis.data.bundle.open_bundle", lambda d, e: bundle)
     out, dictionary = tmp_path / "out" / "panel.csv", tmp_path / "dict.csv"
     argv = ["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34",
-            "--bpjstk-source", "kemnaker", "--dictionary", str(dictionary)]  # fmt: skip
+            "--bpjstk-source", "kemnaker", "--dictionary", str(dictionary), "--last-year", "2025"]  # fmt: skip
     assert main(argv) == 0
-    assert calls == {"geography": "34", "bpjstk_source": "kemnaker", "root": bundle.root}
+    assert calls == {"geography": "34", "bpjstk_source": "kemnaker", "root": bundle.root, "years": (None, 2025)}
     printed = capsys.readouterr().out
     assert str(out) in printed and str(dictionary) in printed
     back = pd.read_csv(out, dtype={"province_code": str})

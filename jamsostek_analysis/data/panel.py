@@ -26,7 +26,8 @@ Rules honoured (see the bundle README, "Known problems"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jamsostek_analysis.errors import PanelError
+from jamsostek_analysis.data.columns import (
+    AGGREGATION_RULES,
+    COMPILED_COLUMNS,
+    PANEL_COLUMNS,
+    REGISTRY,
+    BpsSelection,
+    bps_columns,
+)
+from jamsostek_analysis.errors import PanelError, PanelWindowWarning
 from jamsostek_analysis.geography import (
     KALTARA,
     KALTARA_PARENT,
@@ -65,77 +74,7 @@ __all__ = [
 FLOAT_FORMAT = "%.12g"
 
 # --------------------------------------------------------------------------------------------
-# variable specifications (BPS exports)
-
-
-@dataclass(frozen=True)
-class _Spec:
-    column: str
-    topic: str
-    source_id: str
-    title: str | None = None  # regex on title
-    category: str | None = None  # regex on category
-    periods: tuple[str, ...] | None = None  # accepted periods, first wins per cell
-    annual_until: int | None = None  # accept period 'Annual' up to this year (Tahunan = March survey)
-
-
-_TOTAL = r"^\s*(?:Jumlah|Total|Perkotaan\s*\+\s*Perdesaan|Perkotaan dan Perdesaan|Kota\s*\+\s*Desa)\s*$"
-POVERTY_SPECS = (
-    _Spec("p0", "poverty_province", "B01", r"\(P0\)", _TOTAL, ("March",), 2011),
-    _Spec("p1", "poverty_province", "B01", r"\(P1\)", _TOTAL, ("March",), 2011),
-    _Spec("p2", "poverty_province", "B01", r"\(P2\)", _TOTAL, ("March",), 2011),
-    _Spec("p0_urban", "poverty_province", "B01", r"\(P0\)", r"^\s*Perkotaan\s*$", ("March",), 2011),
-    _Spec("p0_rural", "poverty_province", "B01", r"\(P0\)", r"^\s*Perdesaan\s*$", ("March",), 2011),
-    _Spec("poor_thousand", "poverty_count_province", "S06", None, r"Jumlah Penduduk Miskin", ("March",)),
-    _Spec("poverty_line", "poverty_count_province", "S06", None, r"Garis Kemiskinan", ("March",)),
-)
-COVARIATE_SPECS = (
-    _Spec("population", "population_province", "R2-A6", None, r"^\s*Jumlah Penduduk"),
-    _Spec("formal_share", "formal_employment_province", "R2-A1"),
-    _Spec("tpt_b05", "tpt_tpak_province", "B05", None, r"^\s*TPT\b|\(TPT\)|Pengangguran", ("August",)),
-    _Spec("tpak", "tpt_tpak_province", "B05", None, r"^\s*TPAK\b|\(TPAK\)|Partisipasi", ("August",)),
-    _Spec("tpt_b04", "tpt_province", "B04", None, None, ("August",)),
-    _Spec("grdp_per_capita", "grdp_per_capita_province", "R2-A2", None, r"Konstan"),
-    _Spec("hdi", "hdi_province", "R2-A3"),
-    _Spec("mean_years_schooling", "mean_years_schooling", "R2-A4"),
-    _Spec("gini", "gini_province", "R2-A8", None, _TOTAL, ("March",)),
-    _Spec("min_wage", "minimum_wage_province", "R2-A5"),
-)
-
-# --------------------------------------------------------------------------------------------
-# output columns and their aggregation rule for geography="34"
-
-PANEL_COLUMNS = [
-    "province_code", "province_name", "year", "boundary",
-    "p0", "p1", "p2", "p0_urban", "p0_rural", "poverty_round", "poor_thousand", "poverty_population", "poverty_line",
-    "population", "formal_share", "tpt", "tpt_source", "tpak", "employed", "employees",
-    "grdp_per_capita", "hdi", "mean_years_schooling", "gini", "min_wage",
-    "bpjstk_pu", "bpjstk_bpu", "bpjstk_active", "bpjstk_source", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker",
-    "coverage_rate", "coverage_pu_rate", "coverage_bpu_rate",
-    "geography_flag", "quality_flag", "aggregated_from",
-]  # fmt: skip
-
-#: how aggregate_to_34 combines the rows of a split province: 'sum' (counts; NaN if any part is
-#: missing), 'popmean' (population-weighted mean; NaN if any part or weight is missing), a mean
-#: weighted by the rate's own denominator (exact up to the published rounding; NaN if a part or a
-#: weight input is missing): 'susenas_mean' (weight poor_thousand / p0, the Susenas population
-#: behind the poverty rates, which differs from the projection in ``population`` by up to 30 %
-#: in Papua), 'employed_mean' (weight employed), 'labour_force_mean' (weight
-#: employed / (1 - tpt/100)), 'working_age_mean' (weight employed / (1 - tpt/100) / (tpak/100));
-#: 'nan' (not aggregable: set to NaN), 'text' (distinct non-empty values joined by '; '), 'key'.
-AGGREGATION_RULES: dict[str, str] = {
-    "province_code": "key", "province_name": "key", "year": "key", "boundary": "key",
-    "p0": "susenas_mean", "p1": "susenas_mean", "p2": "susenas_mean", "p0_urban": "popmean", "p0_rural": "popmean",
-    "poverty_round": "text", "poor_thousand": "sum", "poverty_population": "sum", "poverty_line": "nan",
-    "population": "sum", "formal_share": "employed_mean", "tpt": "labour_force_mean", "tpt_source": "text",
-    "tpak": "working_age_mean",
-    "employed": "sum", "employees": "sum",
-    "grdp_per_capita": "popmean", "hdi": "nan", "mean_years_schooling": "popmean", "gini": "nan", "min_wage": "nan",
-    "bpjstk_pu": "sum", "bpjstk_bpu": "sum", "bpjstk_active": "sum", "bpjstk_source": "text",
-    "bpjstk_pu_kemnaker": "sum", "bpjstk_bpu_kemnaker": "sum",
-    "coverage_rate": "nan", "coverage_pu_rate": "nan", "coverage_bpu_rate": "nan",
-    "geography_flag": "text", "quality_flag": "text", "aggregated_from": "key",
-}  # fmt: skip
+# aggregation to 34 provinces: weights of the weighted-mean rules (rules per column: columns.py)
 
 #: weighted-mean rules of aggregate_to_34 -> (columns needed, weight from the group's columns)
 _WEIGHTED_RULES: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -182,7 +121,7 @@ def _check_unique(d: pd.DataFrame, keys: list[str], what: str) -> None:
         )
 
 
-def select_variable(long: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+def select_variable(long: pd.DataFrame, spec: BpsSelection, column: str | None = None) -> pd.DataFrame:
     """Province-level cells of one variable from a tidy BPS topic table.
 
     Parameters
@@ -190,8 +129,10 @@ def select_variable(long: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     long : DataFrame
         Output of ``read_bps_topic`` (columns region_code, region_level, year, period, category,
         value, title, source_file, ...).
-    spec : _Spec
-        Which title / category / period to keep.
+    spec : BpsSelection
+        Which title / category / period to keep (:data:`jamsostek_analysis.data.columns.SELECTIONS`).
+    column : str, optional
+        Name of the variable, for error messages.
 
     Returns
     -------
@@ -205,6 +146,7 @@ def select_variable(long: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     PanelError
         If a province-year-period appears twice (names file, province and year) or nothing matches.
     """
+    column = column or spec.source_id
     d = long[long["region_level"].astype(str) == "province"]
     for col, pattern in (("title", spec.title), ("category", spec.category)):
         if pattern is not None:  # match the few distinct labels, then select rows
@@ -218,12 +160,12 @@ def select_variable(long: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
             ok |= (d["period"] == "Annual") & (d["year"].astype(int) <= spec.annual_until)
         d = d[ok]
     if d.empty:
-        raise PanelError(f"raw/bps/{spec.topic}: no province cells for {spec.column} (title ~ {spec.title!r}, category ~ {spec.category!r}, periods {periods})")
+        raise PanelError(f"raw/bps/{spec.topic}: no province cells for {column} (title ~ {spec.title!r}, category ~ {spec.category!r}, periods {periods})")
     d = d.assign(region_code=d["region_code"].astype(str), year=d["year"].astype(int))
     # with accepted periods, one cell per period (the first accepted period wins, documented);
     # without, any second cell of a province-year (e.g. an unexpected period column) is an error
     _check_unique(d, ["region_code", "year", "period"] if periods is not None else ["region_code", "year"],
-                  f"raw/bps/{spec.topic} ({spec.column})")
+                  f"raw/bps/{spec.topic} ({column})")
     order = {p: i for i, p in enumerate((periods or []) + ["Annual"])}
     d = d.assign(_rank=d["period"].map(order).fillna(len(order)), _na=d["value"].isna())
     d = d.sort_values(["region_code", "year", "_na", "_rank"], kind="stable")
@@ -541,6 +483,96 @@ def aggregate_to_34(
 
 
 # --------------------------------------------------------------------------------------------
+# the panel's years
+
+
+#: the cells whose years define the panel when no window is given: the poverty headcount (the outcome)
+WINDOW_COLUMN = "p0"
+
+
+def panel_window(cells: Mapping[str, pd.DataFrame], first_year: int | None = None, last_year: int | None = None) -> tuple[int, int]:
+    """Inclusive year window of the panel: the given years, else the years of the P0 cells.
+
+    The panel's rows are the provinces of the BPS poverty tables, so by default its years are the first
+    and last year with a published P0 value (:data:`WINDOW_COLUMN`): a new year of P0 exports added
+    to the bundle extends the panel with no change to the code.
+
+    Raises
+    ------
+    PanelError
+        ``first_year`` after ``last_year``, or no P0 value to take the years from.
+    """
+    have = cells[WINDOW_COLUMN]
+    years = have.loc[have["value"].notna(), "year"].astype(int)
+    if years.empty and (first_year is None or last_year is None):
+        raise PanelError(f"panel years: no {WINDOW_COLUMN} value in raw/bps/poverty_province to take the years from; pass first_year and last_year")
+    first = int(years.min()) if first_year is None else int(first_year)
+    last = int(years.max()) if last_year is None else int(last_year)
+    if first > last:
+        raise PanelError(f"first_year {first} is after last_year {last}")
+    return first, last
+
+
+def outside_window(cells: Mapping[str, pd.DataFrame], first: int, last: int) -> pd.DataFrame:
+    """Published (non-missing) cells outside ``first..last``: one row per column.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``column, source_file`` (the first two files, '; '-joined, and their count), ``years`` (compact ranges, e.g. '2005-2006').
+    """
+    rows = []
+    for name, c in cells.items():
+        d = c[c["value"].notna() & ~c["year"].astype(int).between(first, last)]
+        if len(d):
+            files = sorted(set(d["source_file"].astype(str))) if "source_file" in d else []
+            shown = files[:2] + ([f"... {len(files)} files"] if len(files) > 2 else [])
+            rows.append((name, "; ".join(shown), year_ranges(d["year"])))
+    return pd.DataFrame(rows, columns=["column", "source_file", "years"])
+
+
+def _warn_outside_window(cells: Mapping[str, pd.DataFrame], first: int, last: int, window: tuple[int, int]) -> None:
+    """One :class:`PanelWindowWarning` naming every column, file and year outside ``first..last``
+    (the panel's ``window`` is stated in the message)."""
+    out = outside_window(cells, first, last)
+    first, last = window
+    if len(out):
+        what = "; ".join(f"{r.column} {r.years} (file(s) {r.source_file})" for r in out.itertuples())
+        warnings.warn(f"panel years {first}-{last}: published values outside the panel are not used: {what}. "
+                      "Pass first_year/last_year (panel --first-year/--last-year) to include them.",
+                      PanelWindowWarning, stacklevel=3)
+
+
+def year_ranges(years: Any) -> str:
+    """Compact text of a set of years: ``[2010, 2012, 2013, 2014]`` -> ``'2010, 2012-2014'``."""
+    ys = sorted({int(y) for y in years})
+    parts: list[str] = []
+    i = 0
+    while i < len(ys):
+        j = i
+        while j + 1 < len(ys) and ys[j + 1] == ys[j] + 1:
+            j += 1
+        parts.append(str(ys[i]) if i == j else f"{ys[i]}-{ys[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def _combine_sources(panel: pd.DataFrame, column: str, names: Sequence[str], source_ids: Sequence[str]) -> None:
+    """``panel[column]`` = the first non-missing of ``panel[names]``; ``<column>_source`` its source id
+    (in place; the intermediate columns are dropped)."""
+    value = pd.Series(np.nan, index=panel.index)
+    source = pd.Series("", index=panel.index, dtype=object)
+    for name, sid in zip(names, source_ids):
+        take = value.isna() & panel[name].notna()
+        value[take] = panel.loc[take, name]
+        source[take] = sid
+    panel[column] = value.to_numpy()
+    panel[f"{column}_source"] = source.to_numpy()
+    for name in names:
+        del panel[name]
+
+
+# --------------------------------------------------------------------------------------------
 # the panel
 
 
@@ -549,8 +581,8 @@ def build_province_panel(
     *,
     geography: str = "as-published",
     bpjstk_source: str = "compiled",
-    first_year: int = 2007,
-    last_year: int = 2025,
+    first_year: int | None = None,
+    last_year: int | None = None,
 ) -> pd.DataFrame:
     """Build the province x year panel.
 
@@ -566,8 +598,10 @@ def build_province_panel(
         Main BPJS-TK columns from the compiled panel R2-D1 (2022-2025) or the Kemnaker December 2023
         export S01 (2023 only). ``bpjstk_pu_kemnaker`` / ``bpjstk_bpu_kemnaker`` are filled for 2023
         in both cases.
-    first_year, last_year : int
-        Inclusive year range.
+    first_year, last_year : int, optional
+        Inclusive year range; default the first and last year with a published P0 value
+        (:func:`panel_window`). Published values outside the range raise a
+        :class:`~jamsostek_analysis.errors.PanelWindowWarning` naming column, file and years.
 
     Returns
     -------
@@ -584,7 +618,7 @@ def build_province_panel(
         raise PanelError(f"geography: expected 'as-published' or '34', found {geography!r}")
     if bpjstk_source not in ("compiled", "kemnaker"):
         raise PanelError(f"bpjstk_source: expected 'compiled' or 'kemnaker', found {bpjstk_source!r}")
-    if int(first_year) > int(last_year):
+    if first_year is not None and last_year is not None and int(first_year) > int(last_year):
         raise PanelError(f"first_year {first_year} is after last_year {last_year}")
     if bundle is None:
         from jamsostek_analysis.data.bundle import DataBundle
@@ -596,18 +630,30 @@ def build_province_panel(
 
     crosswalk = province_crosswalk(bundle)
     names = dict(zip(crosswalk["province_code_38"], crosswalk["province_name_38"]))
-    panel = _skeleton(int(first_year), int(last_year), names)
     cache: dict[str, pd.DataFrame] = {}
     resolver = RegionResolver.from_bundle(bundle)
     # the small secondary sources first, so that a malformed one fails fast
     compiled = read_compiled_panel(bundle, resolver)
     kemnaker = read_kemnaker_participants(bundle, resolver)
+    cells = {name: select_variable(_read_topic(bundle, sel.topic, cache, resolver), sel, name)
+             for col in bps_columns() for name, sel in zip(col.selection_names(), col.select)}
+    for col, src in COMPILED_COLUMNS.items():
+        cells[col] = compiled[["province_code", "year", src, "source_file"]].rename(columns={src: "value"})
+    first, last = panel_window(cells, first_year, last_year)
+    # a window side the caller chose drops cells on purpose; a side taken from the data warns
+    _warn_outside_window({**cells, "bpjstk_pu_kemnaker": kemnaker.rename(columns={"bpjstk_pu": "value"}),
+                          "bpjstk_pu": compiled.rename(columns={"bpjstk_pu": "value"})},
+                         first if first_year is None else -10**6, last if last_year is None else 10**6, (first, last))
+    panel = _skeleton(first, last, names)
 
-    # poverty (March) -------------------------------------------------------------------------
-    cells = {s.column: select_variable(_read_topic(bundle, s.topic, cache, resolver), s) for s in POVERTY_SPECS}
     cells["p1"], shifted = _mask_shifted_p1_2012(cells["p1"], cells["p0"])
-    for spec in POVERTY_SPECS:
-        _attach(panel, cells[spec.column], spec.column, spec.source_id)
+    for col in [c for c in PANEL_COLUMNS if c in REGISTRY and REGISTRY[c].kind in ("bps", "compiled")]:
+        entry = REGISTRY[col]
+        source_ids = [s.source_id for s in entry.select] or ["R2-D1"]
+        for name, sid in zip(entry.selection_names() if entry.select else (col,), source_ids):
+            _attach(panel, cells[name], name, sid)
+        if len(source_ids) > 1:  # first non-missing source wins per cell; <col>_source says which
+            _combine_sources(panel, col, entry.selection_names(), source_ids)
     if shifted:
         m = (panel["year"] == 2012) & panel["province_code"].isin(shifted)
         _add_flag(panel, m, "quality_flag", "p1 NaN: 2012 P1 export rows shifted from Kalimantan Utara downward (B01)")
@@ -615,21 +661,7 @@ def build_province_panel(
     panel["poverty_round"] = rounds.map({"March": "March", "Annual": "March (Tahunan column)"}).fillna("").to_numpy()
     panel.loc[panel["p0"].isna(), "poverty_round"] = ""
     panel = add_poverty_population(panel)
-
-    # covariates --------------------------------------------------------------------------------
-    for spec in COVARIATE_SPECS:
-        _attach(panel, select_variable(_read_topic(bundle, spec.topic, cache, resolver), spec), spec.column, spec.source_id)
     _flag_shared_min_wage(panel)
-    use_b05 = panel["tpt_b05"].notna()
-    panel["tpt"] = np.where(use_b05, panel["tpt_b05"], panel["tpt_b04"])
-    panel["tpt_source"] = np.where(use_b05, "B05", np.where(panel["tpt_b04"].notna(), "B04", ""))
-    panel = panel.drop(columns=["tpt_b05", "tpt_b04"])
-
-    # compiled Sakernas counts (secondary) ----------------------------------------------------
-    comp = compiled.rename(columns={"employees_buruh": "employees"})
-    emp_cells = {c: comp[["province_code", "year", c]].rename(columns={c: "value"}) for c in ("employed", "employees")}
-    for c, cells_c in emp_cells.items():
-        _attach(panel, cells_c, c, "R2-D1")
 
     for col in ("bpjstk_pu", "bpjstk_bpu", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker", "bpjstk_active", "bpjstk_source", "coverage_rate", "coverage_pu_rate", "coverage_bpu_rate"):
         panel[col] = np.nan if col != "bpjstk_source" else ""
@@ -648,82 +680,51 @@ def build_province_panel(
 # --------------------------------------------------------------------------------------------
 # data dictionary
 
-_D = [
-    # column, definition, unit, source_id, survey_round, years_available, notes
-    ("province_code", "BPS two-digit province code (string)", "code", "G02", "", "2007-2025",
-     "Set of the year's BPS poverty tables: 33 provinces 2007-2014 (Kalimantan Utara 65 is first published in March 2015; before that it is inside Kalimantan Timur 64), 34 in 2015-2023, 38 from 2024 (92, 95, 96, 97 from the 2022 Papua split). 91 and 94 are the rump provinces from 2024. geography='34' aggregates 2024-2025 back to 91/94."),
-    ("province_name", "BPS province name (upper case, as in geo/idn_province_crosswalk_bps.csv)", "text", "G02", "", "2007-2025", ""),
-    ("year", "Calendar year of the survey round or reference date", "year", "", "", "2007-2025", ""),
-    ("boundary", "Province set of the row: '33', '34' or '38'; '34' also for rows aggregated by geography='34'", "text", "", "", "2007-2025", ""),
-    ("p0", "Poverty headcount ratio P0, urban+rural (Jumlah)", "percent of population", "B01", "March (Susenas); 2007-2011 the Tahunan column = March survey", "2007-2025",
-     "As published. Papua September 2015 P1/P2 are not used (September round). The March 2025 round was fielded in February 2025 (bundle README)."),
-    ("p1", "Poverty gap index P1 (FGT alpha=1), urban+rural", "index (percent scale)", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025",
-     "2012: NaN for codes 71-76, 81, 82, 91, 94 (export rows shifted from Kalimantan Utara downward; see quality_flag)."),
-    ("p2", "Poverty severity index P2 (FGT alpha=2), urban+rural", "index (percent scale)", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025", ""),
-    ("p0_urban", "P0 in urban areas (Perkotaan)", "percent of population", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025", "DKI Jakarta has no rural area: p0_rural is NaN there."),
-    ("p0_rural", "P0 in rural areas (Perdesaan)", "percent of population", "B01", "March (Susenas); 2007-2011 Tahunan", "2007-2025", "NaN for DKI Jakarta (no rural area)."),
-    ("poverty_round", "Susenas round behind p0-p2: 'March' or 'March (Tahunan column)'", "text", "B01", "", "2007-2025", ""),
-    ("poor_thousand", "Number of poor people", "thousand persons", "S06", "March (Susenas)", "2015-2025", "Province rows only; the INDONESIA row of this export has known errors and is not used."),
-    ("poverty_population", "Population behind the poverty rates: 100 * poor_thousand / p0 (same March round)", "thousand persons", "S06; B01", "March (Susenas)", "2015-2025",
-     "derived: population implied by the published poor count and headcount ratio; the denominator behind the poverty rates; differs from `population` (projection): 0.99-1.00 times it in 2016-2019, 0.70-1.19 times it by province in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it to turn a change in P0 into a number of people. NaN where poor_thousand or p0 is missing or p0 is 0. Inherits the rounding of the published numbers (poor to 10 persons, p0 to 0.01 point). geography='34': the sum of the parts' values, so p0 * poverty_population / 100 = poor_thousand also in the aggregated rows."),
-    ("poverty_line", "Poverty line (Garis Kemiskinan), urban+rural", "IDR per capita per month", "S06", "March (Susenas)", "2017-2025",
-     "The B01 line table has urban and rural lines only (2013-2025) and is not used; S06 prints the total line from 2017."),
-    ("population", "Population (Jumlah Penduduk)", "thousand persons", "R2-A6", "census / mid-year projection", "2010, 2016-2025",
-     "Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split). Not the denominator of p0-p2: the Susenas population implied by 100 * poor_thousand / p0 is 0.99-1.00 times this column in 2016-2019 but 0.70-1.19 times it in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it as a weight within a year, not as a poverty denominator (that is poverty_population)."),
-    ("formal_share", "Share of formal workers (employer with permanent workers + employee) in employed", "percent", "R2-A1", "August (Sakernas; the export does not print the round, its national values equal the August figures)", "2015-2025",
-     "August 2018 values are the revised (re-weighted) series."),
-    ("tpt", "Open unemployment rate (TPT)", "percent of labour force", "B05; B04", "August (Sakernas)", "2007-2025",
-     "From B05 (TPT and TPAK table) where it has a value (2017-2023, 2025), else from B04 (TPT table: 2007-2016, 2024); tpt_source says which per cell. The two exports agree in all 276 province-years where both have a value (both carry the revised August 2018 series)."),
-    ("tpt_source", "Source id of tpt in this row (B05 or B04)", "text", "B05; B04", "", "2007-2025", ""),
-    ("tpak", "Labour force participation rate (TPAK)", "percent of population 15+", "B05", "August (Sakernas)", "2017-2023, 2025", "No 2024 file in the bundle; no other source, so 2024 is NaN. August 2018 values are the revised (re-weighted) series."),
-    ("employed", "Employed persons (Jumlah Penduduk Bekerja)", "persons", "R2-D1", "August (Sakernas) per the compiled panel; round not stated in the source", "2022-2025",
-     "SECONDARY (hand transcription of a third-party compiled panel). Province sums equal the BPS August national totals for 2023 and 2024. Post-split geography from 2024."),
-    ("employees", "Employees (buruh/karyawan/pegawai)", "persons", "R2-D1", "August (Sakernas) per the compiled panel", "2022-2025", "SECONDARY, as employed."),
-    ("grdp_per_capita", "GRDP per capita at constant 2010 prices (Seri 2010)", "thousand IDR", "R2-A2", "annual", "2010, 2012-2025",
-     "2011 file empty. Kalimantan Timur 2013-2014 NaN (published without Kalimantan Utara); 91/94 in 2023 NaN (published post-split). Each year's own file: up to 2019 per capita on SP2010-based population, from 2020 on SP2020-based population (the bundle's 2019 file is the earlier vintage), so the series has a level break in 2020 (Papua -20 %, Papua Barat -15 %, mostly the population revision); use year effects or avoid 2019/2020 changes."),
-    ("hdi", "Human Development Index (IPM, new method)", "index 0-100", "R2-A3", "annual", "2010-2024",
-     "Kalimantan Timur 2013-2014 and 91/94 2022-2023 NaN (other geography: the 2022 and 2023 tables already publish the new Papua provinces, so their 91/94 are the rump provinces). Not aggregated by geography='34'. Do not splice with the revised Statistik Indonesia 2026 IPM."),
-    ("mean_years_schooling", "Mean years of schooling, population 25+ (RLS, new method), province rows", "years", "R2-A4", "annual", "2010-2025",
-     "Kalimantan Timur 2013-2014 NaN (other geography)."),
-    ("gini", "Gini ratio of per-capita consumption, urban+rural", "ratio 0-1", "R2-A8", "March (Susenas)", "2010-2025",
-     "March chosen to match the poverty round. Not aggregated by geography='34'."),
-    ("min_wage", "Provincial minimum wage (UMP), monthly", "IDR per month", "R2-A5", "legal value in force in the year", "2021-2025",
-     "In 2024 the table prints Papua's 4,024,270 for 92, 94, 95, 96 and 97 (bundle README known problem; Papua Barat Daya's own 2025 UMP is 3,614,000): kept as published and flagged in quality_flag. Papua Pegunungan 2025 is '-' (NaN). Not aggregated by geography='34'."),
-    ("bpjstk_pu", "Active BPJS-TK participants, wage earners (PU); main series", "persons", "R2-D1; S01", "R2-D1: reference month not stated except 2023 (= December); S01: December 2023", "2022-2025",
-     "Default R2-D1 (SECONDARY compiled panel, 2022-2025): it gives four years (within-province change), its provincial attribution tracks employees (PU is below the province's employees in every province-year of matching geography), and its 2023 national sums equal S01's exactly. S01 (bpjstk_source='kemnaker', 2023 only) attributes participants differently (apparently by the employer's registration office): 5.46 m PU in DKI Jakarta against 3.05 m employees there. 91/94 in 2024-2025 are NaN with geography='as-published' (R2-D1 keeps pre-split Papua, see geography_flag) and filled with geography='34'. Reference month stated only for 2023 (December). Inference, not stated: the 2025 national sums (PU 26.44 m, BPU 9.40 m) match the February-May 2025 national statements (S10, N16, N17: PU 25.4-26.3 m, BPU 8.3-9.6 m) rather than a year-end level, while 2024 (PU 29.31 m) fits December 2024, so 2024-2025 changes may mix reference months."),
-    ("bpjstk_bpu", "Active BPJS-TK participants, non-wage workers (BPU); main series", "persons", "R2-D1; S01", "as bpjstk_pu", "2022-2025", "As bpjstk_pu."),
-    ("bpjstk_active", "bpjstk_pu + bpjstk_bpu (Jakon construction-project and PMI migrant participants excluded)", "persons", "R2-D1; S01", "as bpjstk_pu", "2022-2025", "NaN if either part is missing."),
-    ("bpjstk_source", "Source id of the main BPJS-TK columns in this row (R2-D1 or S01)", "text", "R2-D1; S01", "", "2022-2025", ""),
-    ("bpjstk_pu_kemnaker", "Active BPJS-TK PU participants, Kemnaker Satu Data export", "persons", "S01", "December 2023", "2023",
-     "Kept for comparison whatever bpjstk_source is. National sums of S01 and R2-D1 are identical (PU 25,004,383; BPU 9,192,755) but the provincial split differs in every province; S01 puts 5.46 m PU participants in DKI Jakarta, which has 3.05 m employees (August 2023)."),
-    ("bpjstk_bpu_kemnaker", "Active BPJS-TK BPU participants, Kemnaker Satu Data export", "persons", "S01", "December 2023", "2023", "As bpjstk_pu_kemnaker."),
-    ("coverage_rate", "Active BPJS-TK participants (PU + BPU) per 100 employed persons", "per 100 employed", "R2-D1; S01", "BPJS-TK reference month / August Sakernas", "2022-2025",
-     "100 * bpjstk_active / employed. Jakon is excluded because construction-project coverage is registered per project (often for short contracts, at the project's location) and is not tied to a resident worker; adding it would double count workers who also hold PU/BPU cover. Not a share of people (a worker may be counted twice across segments) and can exceed 100 where participants are attributed to another province."),
-    ("coverage_pu_rate", "PU participants per 100 employees (buruh/karyawan/pegawai)", "per 100 employees", "R2-D1; S01", "as coverage_rate", "2022-2025",
-     "PU is the wage-earner segment, so its natural population is employees, not all employed persons. Employees include civil servants, who are mostly insured by TASPEN/ASABRI, so the rate understates coverage of private employees."),
-    ("coverage_bpu_rate", "BPU participants per 100 employed persons who are not employees (employed - employees)", "per 100 non-employee workers", "R2-D1; S01", "as coverage_rate", "2022-2025",
-     "BPU is the non-wage segment (own-account, family and casual workers, employers)."),
-    ("geography_flag", "Why a value was set to NaN because its geography differs from the row's province (empty if none)", "text", "", "", "2007-2025",
-     "Rules: Kalimantan Timur 2013-2014 covariates published without Kalimantan Utara (GRDP, HDI, schooling); 91/94 covariates of tables that already publish the new Papua provinces before 2024 (HDI 2022-2023, GRDP 2023); R2-D1 BPJS-TK values for 91/94 in 2024-2025 are pre-split."),
-    ("quality_flag", "Known problems in a source cell: set to NaN, or kept as published but suspect (empty if none)", "text", "", "", "2012, 2024",
-     "2012: p1 NaN (P1 export rows shifted). 2024: min_wage kept but flagged (one value printed for five Papua provinces)."),
-    ("aggregated_from", "For rows built by geography='34': the 38-set codes summed or averaged (e.g. '91+92'); empty otherwise", "text", "G02", "", "2024-2025 (geography='34')", "Counts (population, poor_thousand, poverty_population, employed, employees, BPJS-TK) are summed. Rates are means weighted by their own denominator, exact up to published rounding: p0, p1, p2 by the Susenas population poor_thousand / p0 (so p0 = 100 * sum of poor / sum of Susenas population; weighting by the population column instead would move Papua 2024 p0 from 25.82 to 26.41), formal_share by employed, tpt by the labour force employed / (1 - tpt/100), tpak by the working-age population (labour force / tpak); the weights use R2-D1 employed (secondary). p0_urban, p0_rural, grdp_per_capita and mean_years_schooling are population-weighted (exact for GRDP per capita, an approximation for the others). hdi, gini, poverty_line and min_wage are not aggregable and are NaN; coverage ratios are recomputed from the summed counts. NaN whenever any part or weight is missing (tpak 2024)."),
-]  # fmt: skip
-
 DICTIONARY_COLUMNS = ["column", "definition", "unit", "source_id", "survey_round", "years_available", "notes"]
 
 
-def data_dictionary() -> pd.DataFrame:
-    """One row per panel column: definition, unit, source id, survey round, years, notes."""
-    df = pd.DataFrame(_D, columns=DICTIONARY_COLUMNS)
-    if list(df["column"]) != PANEL_COLUMNS:  # pragma: no cover - guarded by tests
-        raise PanelError("data_dictionary: columns out of sync with PANEL_COLUMNS")
-    return df
+def years_available(panel: pd.DataFrame, column: str) -> str:
+    """Years of ``panel`` in which ``column`` has a value, as compact ranges (e.g. '2010, 2012-2025').
+
+    The registry entry's ``years`` rule says what counts: 'values' (non-missing, non-empty), 'rows'
+    (every year of the panel), 'aggregated' (the years :func:`aggregate_to_34` aggregates, i.e. the
+    post-split rows of the as-published panel, marked "(geography='34')").
+    """
+    rule = REGISTRY[column].years
+    if rule == "rows":
+        years = panel["year"]
+    elif rule == "aggregated":
+        post = panel["province_code"].astype(str).isin(NEW_PAPUA) | panel["aggregated_from"].astype(str).ne("")
+        text = year_ranges(panel.loc[post, "year"])
+        return f"{text} (geography='34')" if text else ""
+    else:
+        v = panel[column]
+        has = v.notna() if pd.api.types.is_numeric_dtype(v) else v.notna() & (v.astype(str).str.len() > 0)
+        years = panel.loc[has, "year"]
+    return year_ranges(years)
 
 
-def dictionary_markdown() -> str:
-    """The data dictionary as a Markdown table (embedded in data/README.md)."""
-    d = data_dictionary()
+def data_dictionary(panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per panel column: definition, unit, source id, survey round, years, notes.
+
+    Built from the column registry (:mod:`jamsostek_analysis.data.columns`); ``years_available`` is
+    computed from ``panel`` (default: :func:`build_province_panel` of the located bundle).
+    """
+    if panel is None:
+        with warnings.catch_warnings():  # the window warning belongs to whoever builds the panel
+            warnings.simplefilter("ignore", PanelWindowWarning)
+            panel = build_province_panel()
+    missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
+    if missing:
+        raise PanelError(f"data_dictionary: the panel has no column(s) {missing}; expected build_province_panel() output")
+    rows = [(c.name, c.definition, c.unit, c.source_id, c.survey_round, years_available(panel, c.name), c.notes)
+            for c in (REGISTRY[n] for n in PANEL_COLUMNS)]
+    return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
+
+
+def dictionary_markdown(panel: pd.DataFrame | None = None) -> str:
+    """The data dictionary as a Markdown table (embedded in data/README.md); see :func:`data_dictionary`."""
+    d = data_dictionary(panel)
 
     def cell(s: Any) -> str:
         return str(s).replace("|", "\\|").replace("\n", " ")
@@ -741,7 +742,7 @@ def dictionary_markdown() -> str:
 README_MARKER = "<!-- generated by jamsostek_analysis.data.panel.dictionary_markdown(); do not edit by hand -->"
 
 
-def replace_dictionary_section(readme_text: str) -> str:
+def replace_dictionary_section(readme_text: str, panel: pd.DataFrame | None = None) -> str:
     """Return ``readme_text`` with everything after :data:`README_MARKER` replaced by the current
     :func:`dictionary_markdown` (the marker is appended if absent). Used to refresh
     ``data/README.md``::
@@ -749,7 +750,7 @@ def replace_dictionary_section(readme_text: str) -> str:
         python -c "from pathlib import Path; from jamsostek_analysis.data.panel import replace_dictionary_section as r; p = Path('data/README.md'); p.write_text(r(p.read_text()))"
     """
     head = readme_text.split(README_MARKER)[0].rstrip("\n") + "\n\n"
-    return head + README_MARKER + "\n\n" + dictionary_markdown()
+    return head + README_MARKER + "\n\n" + dictionary_markdown(panel)
 
 
 def write_panel_csv(panel: pd.DataFrame, path: str | Path) -> Path:
