@@ -342,3 +342,40 @@ def test_monte_carlo_coverage_slow():
     # 3 treated provinces of 34: CRV1 under-covers badly, WCR does not under-cover
     assert out.loc["few_treated", "crv1_coverage"] < 0.90
     assert out.loc["few_treated", "wcr_coverage"] >= 0.95 - 3.5 * se
+
+
+@pytest.mark.parametrize("weight_type", ["webb", "mammen", "norm"])
+def test_windowed_draws_give_identical_statistics(weight_type, monkeypatch):
+    """Weights produced window by window (several passes over the stream) = one G x B draw."""
+    from jamsostek_analysis.estimation import wildboot
+
+    df = _panel(9, 5, seed=21, beta=0.2)
+    y, X, fe = _absorbed(df)
+    kw = dict(B=999, seed=17, weight_type=weight_type, fe=fe, n_absorbed=count_absorbed_levels(fe),
+              store_t_boot=True, r=0.1)
+    whole = wild_cluster_bootstrap_arrays(y, X, df["unit"].to_numpy(), **kw)
+    # the whole stream as numpy draws it in one call (wildboottest's convention)
+    rng = np.random.default_rng(17)
+    if weight_type == "mammen":
+        s5 = np.sqrt(5.0)
+        ref = rng.choice(np.array([1 - s5, 1 + s5]) / 2, size=9 * 999, p=[(s5 + 1) / (2 * s5), (s5 - 1) / (2 * s5)])
+    elif weight_type == "norm":
+        ref = rng.normal(size=9 * 999)
+    else:
+        ref = None
+    if ref is not None:
+        np.testing.assert_array_equal(draw_weights(9, 999, weight_type, 17), ref.reshape(9, 999))
+    monkeypatch.setattr(wildboot, "_WINDOW_BYTES", 9 * 100)  # 100 (int8) or 12 (float) draws per window
+    src = wildboot._WeightSource(9, 999, weight_type, 17, False)
+    assert src.width < 999
+    windowed = wild_cluster_bootstrap_arrays(y, X, df["unit"].to_numpy(), **kw)
+    assert windowed.pvalue == whole.pvalue
+    assert windowed.conf_int == whole.conf_int
+    np.testing.assert_array_equal(windowed.t_boot, whole.t_boot)
+
+
+def test_refuses_more_draws_than_fit_in_memory():
+    df = _panel(5, 4, seed=2)
+    y, X, fe = _absorbed(df)
+    with pytest.raises(EstimationError, match=r"B=100000000 bootstrap draws would need about 8\.9 GiB"):
+        wild_cluster_bootstrap_arrays(y, X, df["unit"].to_numpy(), B=100_000_000, fe=fe)

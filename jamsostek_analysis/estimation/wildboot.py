@@ -27,6 +27,13 @@ quadratic in ``r``; five length-``B`` vectors hold every draw's statistic as a f
 ``r`` and the confidence interval is found by test inversion on the *same* draws (bisection on
 the step function ``p(r) - alpha``).
 
+Memory does not grow with ``G x B``: the weights are generated in row blocks and used in column
+blocks of draws; discrete weights are held as one-byte indices, and when ``G x B`` of them do not
+fit in ``_WINDOW_BYTES`` (256 MiB) the draws are produced window by window, each by one more pass
+over the generator stream (same values as a single draw). What remains proportional to ``B`` are
+the five per-draw statistics below (needed to invert the test on the same draws); ``B`` beyond
+``_MAX_DRAW_BYTES / _BYTES_PER_DRAW`` (about 45 million) is refused with an EstimationError.
+
 Weights are drawn exactly like the ``wildboottest`` package (used by pyfixest): for a seed
 ``s``, ``numpy.random.default_rng(s)`` draws ``G*B`` weights in one call, reshaped to
 ``G x B`` with clusters in sorted order, so the same seed gives the same draws as
@@ -60,6 +67,11 @@ PvalueType = Literal["symmetric", "equal-tailed", "lower", "upper"]
 
 _TIE_RTOL = 1e-12
 _CHUNK_ELEMENTS = 500_000  # G x m float64 blocks of at most ~4 MB
+_WINDOW_BYTES = 256 * 2**20  # weights held at once (int8 indices or float64 values), see _WeightSource
+#: Memory per draw kept for the p-value and the confidence-interval search (five statistics, the
+#: tie signs and the temporaries of one evaluation of every draw's t statistic).
+_BYTES_PER_DRAW = 96
+_MAX_DRAW_BYTES = 4 * 2**30
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,52 +144,91 @@ def draw_weights(
         ``G x B`` float array: the values ``rng`` yields for ``G*B`` draws in one call, reshaped
         row-major (as ``wildboottest.weights.draw_weights``).
     """
-    src = _WeightSource(G, B, weight_type, rng, enumerate_=False)
+    src = _WeightSource(G, B, weight_type, rng, enumerate_=False, window_bytes=8 * G * B + 1)
     return src.chunk(0, B)
 
 
 class _WeightSource:
-    """``G x B`` bootstrap weights, stored compactly and handed out in column blocks.
+    """``G x B`` bootstrap weights, generated in row blocks and handed out in column blocks.
 
-    Uniform discrete weights (Webb, Rademacher) are kept as ``int8`` indices into the support
-    (``G*B`` bytes); they are drawn in blocks of whole rows, which yields the same stream as one
-    ``Generator.choice(support, G*B)`` call.
+    The stream is exactly that of one ``G*B`` draw reshaped row-major (cluster ``g`` gets values
+    ``g*B .. g*B+B-1``), as ``wildboottest`` draws it. Discrete weights (Webb, Rademacher, Mammen)
+    are kept as ``int8`` indices into the support (one byte per weight; Mammen's ``choice`` with
+    probabilities is ``searchsorted`` of uniforms on the cumulative probabilities, as NumPy does
+    it), normal weights as float64. At most ``window_bytes`` of weights are held at once: when
+    ``G x B`` does not fit, the weights are produced window by window of draws, each window by
+    one pass over the generator stream from its saved start state (the generator ends where one
+    ``G*B`` draw would leave it). Memory is therefore bounded whatever ``B``; only the number of
+    passes over the stream grows.
     """
 
-    def __init__(self, G: int, B: int, weight_type: str, rng, enumerate_: bool):
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    def __init__(self, G: int, B: int, weight_type: str, rng, enumerate_: bool, window_bytes: int | None = None):
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self.G = G
-        self.values = None
-        self.idx = None
-        if enumerate_:
-            self.values = enumerate_rademacher(G)
-        elif weight_type == "norm":
-            self.values = rng.normal(size=G * B).reshape(G, B)
-        else:
+        self.kind = "enum" if enumerate_ else ("norm" if weight_type == "norm" else "index")
+        self.support = np.ones(1)
+        self.cdf = None
+        if self.kind == "enum":
+            B = 2**G
+        elif self.kind == "index":
             support, p = _weight_support(weight_type)
-            if p is None:
-                self.support = support
-                self.idx = np.empty((G, B), dtype=np.int8)
-                rows = max(1, _CHUNK_ELEMENTS // max(B, 1))
-                for g0 in range(0, G, rows):
-                    g1 = min(G, g0 + rows)
-                    # Generator.choice(a, size) with uniform p draws integers(0, len(a), size)
-                    self.idx[g0:g1] = rng.integers(0, support.size, size=(g1 - g0) * B).reshape(g1 - g0, B)
-            else:
-                self.values = rng.choice(support, size=G * B, replace=True, p=p).reshape(G, B)
-        self.B = (self.values if self.values is not None else self.idx).shape[1]
+            self.support = support
+            if p is not None:
+                cdf = np.cumsum(p)
+                self.cdf = cdf / cdf[-1]
+        self.B = B
+        itemsize = 8 if self.kind != "index" else 1
+        budget = _WINDOW_BYTES if window_bytes is None else int(window_bytes)
+        self.width = B if self.kind == "enum" else int(min(B, max(1, budget // max(G * itemsize, 1))))
+        self.passes = 0
+        self.const = np.zeros(B)
+        self._start = self.rng.bit_generator.state
+        self._w0, self._w1, self._block = 0, 0, None
+        self._load(0, self.width)
+
+    def _rows(self, g0: int, g1: int) -> np.ndarray:
+        """Rows ``g0:g1`` of the ``G x B`` stream (consumes them from the generator)."""
+        size = (g1 - g0) * self.B
+        if self.kind == "norm":
+            out = self.rng.normal(size=size)
+        elif self.cdf is None:
+            # Generator.choice(a, size) with uniform p draws integers(0, len(a), size)
+            out = self.rng.integers(0, self.support.size, size=size).astype(np.int8)
+        else:
+            out = self.cdf.searchsorted(self.rng.random(size), side="right").astype(np.int8)
+        return out.reshape(g1 - g0, self.B)
+
+    def _load(self, j0: int, j1: int) -> None:
+        """Materialise draws ``j0:j1`` of every cluster (one pass over the stream)."""
+        if self.kind == "enum":
+            block = enumerate_rademacher(self.G)
+        else:
+            if self.passes:
+                self.rng.bit_generator.state = self._start
+            block = np.empty((self.G, j1 - j0), dtype=np.int8 if self.kind == "index" else float)
+            rows = max(1, _CHUNK_ELEMENTS // max(self.B, 1))
+            for g0 in range(0, self.G, rows):
+                g1 = min(self.G, g0 + rows)
+                block[g0:g1] = self._rows(g0, g1)[:, j0:j1]
+        self.passes += 1
+        same = np.logical_and.reduce(block == block[:1], axis=0)
+        first = block[0] if self.kind != "index" else self.support[block[0]]
+        self.const[j0:j1] = np.where(same, np.sign(first), 0.0)
+        self._w0, self._w1, self._block = j0, j1, block
 
     def constant_sign(self) -> np.ndarray:
-        """Length-``B`` array: ``sign(v)`` for draws with the same weight ``v`` in every cluster, else 0."""
-        M = self.values if self.values is not None else self.idx
-        same = np.logical_and.reduce(M == M[:1], axis=0)
-        first = self.values[0] if self.values is not None else self.support[self.idx[0]]
-        return np.where(same, np.sign(first), 0.0)
+        """Length-``B`` array: ``sign(v)`` for draws with the same weight ``v`` in every cluster, else 0.
+
+        Complete once every draw has been handed out by :meth:`chunk` (or when all fit in one window).
+        """
+        return self.const
 
     def chunk(self, j0: int, j1: int) -> np.ndarray:
-        if self.values is not None:
-            return self.values[:, j0:j1]
-        return self.support[self.idx[:, j0:j1]]
+        """Weights of draws ``j0:j1`` (``G x (j1-j0)`` floats); ``j1 - j0`` at most the window width."""
+        if not (self._w0 <= j0 and j1 <= self._w1):
+            self._load(j0, min(self.B, j0 + self.width))
+        blk = self._block[:, j0 - self._w0:j1 - self._w0]
+        return self.support[blk] if self.kind == "index" else blk
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,6 +489,12 @@ def wild_cluster_bootstrap_arrays(
         raise EstimationError(f"param_index {param_index} out of range for X with {k_x} columns")
     if B < 1:
         raise EstimationError(f"B must be a positive number of draws, got {B}")
+    if B * _BYTES_PER_DRAW > _MAX_DRAW_BYTES:
+        raise EstimationError(
+            f"B={B} bootstrap draws would need about {B * _BYTES_PER_DRAW / 2**30:.1f} GiB for the per-draw statistics "
+            f"({_BYTES_PER_DRAW} bytes per draw, kept so that the confidence interval re-uses the same draws), above "
+            f"the limit of {_MAX_DRAW_BYTES / 2**30:.0f} GiB; use at most {_MAX_DRAW_BYTES // _BYTES_PER_DRAW} draws"
+        )
     if not 0 < alpha < 1:
         raise EstimationError(f"alpha must lie in (0, 1), got {alpha}")
     if pvalue_type not in ("symmetric", "equal-tailed", "lower", "upper"):
@@ -540,11 +597,11 @@ def wild_cluster_bootstrap_arrays(
     dyy = np.empty(B_used)
     dxy = np.zeros(B_used)
     dxx = np.zeros(B_used)
-    const = src.constant_sign() if impose_null else None
-    m = max(1, _CHUNK_ELEMENTS // G)
+    m = max(1, min(_CHUNK_ELEMENTS // G, src.width))
     with single_threaded_blas():
         _accumulate(src, m, a_y, a_x, R_y, R_x, L, Ky if dense else None, Kx if dense else None,
                     impose_null, ny, nx, dyy, dxy, dxx)
+    const = src.constant_sign() if impose_null else None  # complete once every draw was handed out
     draws = _Draws(ny, nx, dyy, dxy, dxx, c, const)
 
     def pval(rr: float) -> float:
