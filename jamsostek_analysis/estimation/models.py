@@ -548,12 +548,19 @@ def _period_lookup(ucode: np.ndarray, t: np.ndarray, rows: np.ndarray, k: int) -
     if (int(ur.max()) + 1) * span >= 2**62:  # pragma: no cover - absurd period ranges
         raise EstimationError(f"time periods span {span} values; too wide for differences, lags and leads")
     key = ur * span + (ti - tmin)
-    order = np.argsort(key, kind="stable")
-    skey = key[order]
     want = key - k
+    if bool(np.all(key[1:] > key[:-1])):  # rows already sorted by unit and period: no sort needed
+        if k == 1:  # the previous period can only be the previous row
+            hit = np.zeros(key.size, dtype=bool)
+            hit[1:] = key[:-1] == want[1:]
+            return np.where(hit, np.roll(rows, 1), -1)
+        order, skey = None, key
+    else:
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
     at = np.minimum(np.searchsorted(skey, want), skey.size - 1)
     hit = (skey[at] == want) & (ti - k >= tmin)
-    return np.where(hit, rows[order[at]], -1)
+    return np.where(hit, rows[at] if order is None else rows[order[at]], -1)
 
 
 @dataclass
@@ -679,7 +686,10 @@ def _read_columns(data: pd.DataFrame, spec: _Spec):
         tcode = _period_codes(tvals)
         ok = np.flatnonzero((ucode >= 0) & (tcode >= 0))
         key = ucode[ok] * (int(tcode.max()) + 1) + tcode[ok]
-        dupl = pd.Series(key).duplicated(keep="first").to_numpy()
+        if bool(np.all(key[1:] > key[:-1])):  # sorted and unique: no hashing needed
+            dupl = np.zeros(key.size, dtype=bool)
+        else:
+            dupl = pd.Series(key).duplicated(keep="first").to_numpy()
         if dupl.any():
             pos = int(ok[dupl][0])
             raise EstimationError(
