@@ -24,8 +24,13 @@ for WCR, unrestricted ``u = y~ - beta x~`` for WCU) the bootstrap sample ``y* = 
 So ``t*_b = a'v_b / sqrt(c * ||K v_b||^2)``. Under WCR ``a`` and ``K`` are linear in the null
 value ``r``, hence ``t*_b(r)`` is a ratio of a linear function and the square root of a
 quadratic in ``r``; five length-``B`` vectors hold every draw's statistic as a function of
-``r`` and the confidence interval is found by test inversion on the *same* draws (bisection on
-the step function ``p(r) - alpha``).
+``r`` and the confidence set is found by test inversion on the *same* draws. The bootstrap
+p-value need not fall monotonically away from the estimate (the bootstrap distribution moves with
+``r``), so the set ``{r : p(r) > alpha}`` can be a union of disjoint intervals: it is computed
+exactly from the real roots of the ``B`` quartics ``t*_b(r)^2 = t(r)^2`` (the only points where
+the step function ``p(r)`` can jump) and returned as a
+:class:`~jamsostek_analysis.estimation.confset.ConfidenceSet` (``conf_set``; ``conf_int`` is its
+hull, kept for compatibility).
 
 Memory does not grow with ``G x B``: the weights are generated in row blocks and used in column
 blocks of draws; discrete weights are held as one-byte indices, and when ``G x B`` of them do not
@@ -60,6 +65,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import EstimationError
+from .confset import ConfidenceSet, set_from_segments
 from .inference import crv1_factor
 
 WeightType = Literal["webb", "rademacher", "mammen", "norm"]
@@ -251,9 +257,8 @@ class BootstrapResult:
     pvalue
         Bootstrap p-value of type ``pvalue_type``.
     conf_int
-        ``(lower, upper)`` confidence set ``{r : p(r) > alpha}`` by test inversion with the same
-        draws for every ``r`` (one-sided for ``pvalue_type`` 'lower'/'upper'; ``(nan, nan)`` if
-        not computed; an infinite bound if the p-value never falls to alpha).
+        ``(lower, upper)``: the hull (smallest interval containing) of ``conf_set``; ``(nan, nan)``
+        if not computed or empty. Equal to the confidence set only when ``conf_set`` has one piece.
     B
         Number of bootstrap draws actually used (``2^G`` under full enumeration).
     weight_type, enumerated, impose_null, seed, alpha, pvalue_type
@@ -266,6 +271,10 @@ class BootstrapResult:
         ``'WCR'`` (null imposed) or ``'WCU'``.
     t_boot
         Bootstrap t-statistics at ``r`` (only if ``store_t_boot=True``).
+    conf_set
+        The confidence set ``{r : p(r) > alpha}`` by test inversion with the same draws for every
+        ``r``, as a union of disjoint intervals (infinite bounds where the p-value never falls to
+        ``alpha``); None if ``ci=False``.
     """
 
     param: Any
@@ -288,24 +297,26 @@ class BootstrapResult:
     small_sample: str
     method: str
     t_boot: np.ndarray | None = field(default=None, repr=False)
+    conf_set: ConfidenceSet | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (without ``t_boot``) for tables and JSON manifests."""
         d = asdict(self)
         d.pop("t_boot")
         d["conf_int"] = list(self.conf_int)
+        d["conf_set"] = None if self.conf_set is None else str(self.conf_set.format("{:.6g}"))
         if isinstance(d["seed"], np.random.Generator):
             d["seed"] = "Generator"
         return d
 
     def summary(self) -> str:
         """One-line human readable summary."""
-        lo, hi = self.conf_int
+        cs = "n/a" if self.conf_set is None else self.conf_set.format("{:.6g}")
         draws = f"all {self.B} Rademacher sign vectors" if self.enumerated else f"B={self.B} {self.weight_type} draws"
         return (
             f"{self.method} wild cluster bootstrap, H0: {self.param} = {self.r:g}: "
             f"estimate={self.estimate:.6g}, t={self.t_stat:.4f}, p={self.pvalue:.4f} ({self.pvalue_type}), "
-            f"{100 * (1 - self.alpha):g}% CI [{lo:.6g}, {hi:.6g}]; G={self.n_clusters}, {draws}"
+            f"{100 * (1 - self.alpha):g}% confidence set {cs}; G={self.n_clusters}, {draws}"
         )
 
 
@@ -610,8 +621,10 @@ def wild_cluster_bootstrap_arrays(
 
     p = pval(r)
     conf = (np.nan, np.nan)
+    conf_set = None
     if ci:
-        conf = _invert(pval, beta, se, alpha)
+        conf_set = _bootstrap_confidence_set(draws, beta, se, alpha, pvalue_type, impose_null)
+        conf = conf_set.hull
 
     return BootstrapResult(
         param=param_index if param_name is None else param_name,
@@ -634,6 +647,7 @@ def wild_cluster_bootstrap_arrays(
         small_sample=ssc_note,
         method="WCR" if impose_null else "WCU",
         t_boot=draws.t(r, t_obs_at(r)) if store_t_boot else None,
+        conf_set=conf_set,
     )
 
 
@@ -654,41 +668,143 @@ def _accumulate(src, m, a_y, a_x, R_y, R_x, L, Ky, Kx, impose_null, ny, nx, dyy,
             dxx[j0:j1] = np.einsum("gb,gb->b", Q, Q)
 
 
-def _invert(pval, beta: float, se: float, alpha: float, max_doublings: int = 60) -> tuple[float, float]:
-    """Confidence set bounds ``{r : p(r) > alpha}`` searched outward from the estimate.
+def _indicators(draws: "_Draws", beta: float, se: float, s: np.ndarray, idx: np.ndarray | None, kind: str) -> np.ndarray:
+    """Whether draw ``b`` counts towards the p-value at standardised null values ``s = (r - beta)/se``.
 
-    Each side: step out by ``se * 2^j`` until ``p <= alpha`` (infinite bound if it never does),
-    then bisect the step function until the bracket is below ``1e-10 * se``. If ``p(beta) <= alpha`` (possible with
-    one-sided or equal-tailed p-values) the interval is empty and ``(nan, nan)`` is returned.
+    ``idx`` selects draws (None: all); ``s`` broadcasts against them. ``kind``: ``'abs'`` (``|t*| >= |t|``),
+    ``'upper'`` (``t* >= t``) or ``'lower'`` (``t* <= t``), with the tie tolerance of :func:`_p_from_t`.
     """
-    if not pval(beta) > alpha:
-        return (np.nan, np.nan)
-    scale = se if se > 0 and np.isfinite(se) else max(abs(beta), 1.0)
-    bounds = []
-    for sign in (-1.0, 1.0):
-        inside, outside = beta, None
-        step = scale
-        for _ in range(max_doublings):
-            cand = beta + sign * step
-            if pval(cand) <= alpha:
-                outside = cand
-                break
-            inside = cand
-            step *= 2.0
-        if outside is None:
-            bounds.append(sign * np.inf)
-            continue
-        xtol = 1e-10 * scale
-        for _ in range(200):
-            mid = 0.5 * (inside + outside)
-            if abs(outside - inside) <= xtol or mid == inside or mid == outside:
-                break
-            if pval(mid) > alpha:
-                inside = mid
-            else:
-                outside = mid
-        bounds.append(0.5 * (inside + outside))
-    return (float(bounds[0]), float(bounds[1]))
+    sel = slice(None) if idx is None else idx
+    r = beta + se * s
+    den = draws.c * (draws.dyy[sel] - 2.0 * r * draws.dxy[sel] + r * r * draws.dxx[sel])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tb = (draws.ny[sel] - r * draws.nx[sel]) / np.sqrt(np.maximum(den, 0.0))
+    t = -s
+    tol = _TIE_RTOL * np.maximum(np.abs(t), 1.0)
+    if kind == "abs":
+        return np.abs(tb) >= np.abs(t) - tol
+    if kind == "upper":
+        return tb >= t - tol
+    return tb <= t + tol
+
+
+def _draw_roots(draws: "_Draws", beta: float, se: float, impose_null: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised null values ``s`` at which some draw's ``|t*_b(r)|`` equals ``|t(r)|``, and the draws.
+
+    With ``r = beta + se s`` the observed statistic is ``t = -s`` and, under WCR,
+    ``t*_b = N_b(s) / sqrt(c Q_b(s))`` with ``N_b`` linear and ``Q_b`` quadratic in ``s``. The equation
+    ``t*_b^2 = t^2`` is the quartic ``N_b(s)^2 - c Q_b(s) s^2 = 0``; every point where the indicator of
+    draw ``b`` can change (for symmetric and one-sided p-values) is one of its real roots. Roots of all
+    draws at once: eigenvalues of the ``B`` companion matrices, polished by two Newton steps. Under WCU
+    ``t*_b`` does not depend on ``r`` and the roots are ``+-|t*_b|``. Tie draws (``t*_b = +-t``
+    identically) have no roots and are handled separately.
+    """
+    keep = np.ones(draws.ny.size, dtype=bool)
+    keep[draws.tie] = False
+    b_idx = np.flatnonzero(keep)
+    if not impose_null:
+        tb = np.abs(draws.t(beta)[b_idx])
+        ok = np.isfinite(tb)
+        return np.r_[tb[ok], -tb[ok]], np.r_[b_idx[ok], b_idx[ok]]
+    ny, nx = draws.ny[b_idx], draws.nx[b_idx]
+    dyy, dxy, dxx, c = draws.dyy[b_idx], draws.dxy[b_idx], draws.dxx[b_idx], draws.c
+    n0, n1 = ny - beta * nx, -se * nx
+    q0 = dyy - 2.0 * beta * dxy + beta * beta * dxx
+    q1 = se * (2.0 * beta * dxx - 2.0 * dxy)
+    q2 = se * se * dxx
+    coef = np.stack([-c * q2, -c * q1, n1 * n1 - c * q0, 2.0 * n0 * n1, n0 * n0], axis=1)  # s^4 .. s^0
+    size = np.max(np.abs(coef), axis=1)
+    size[size == 0] = 1.0
+    coef = coef / size[:, None]
+    quartic = np.abs(coef[:, 0]) > 1e-12
+    roots, owners = [], []
+    if quartic.any():
+        a = coef[quartic, 1:] / coef[quartic, :1]
+        comp = np.zeros((a.shape[0], 4, 4))
+        comp[:, 0, :] = -a
+        comp[:, 1, 0] = comp[:, 2, 1] = comp[:, 3, 2] = 1.0
+        ev = np.linalg.eigvals(comp)
+        real = np.abs(ev.imag) <= 1e-6 * np.maximum(1.0, np.abs(ev.real))
+        s = ev.real
+        cq = coef[quartic]
+        for _ in range(2):  # Newton polish on the (normalised) quartic
+            f = (((cq[:, :1] * s + cq[:, 1:2]) * s + cq[:, 2:3]) * s + cq[:, 3:4]) * s + cq[:, 4:5]
+            df = ((4.0 * cq[:, :1] * s + 3.0 * cq[:, 1:2]) * s + 2.0 * cq[:, 2:3]) * s + cq[:, 3:4]
+            step = np.where(np.abs(df) > 0, f / np.where(df == 0, 1.0, df), 0.0)
+            s = np.where(np.abs(step) < 1e-3 * np.maximum(1.0, np.abs(s)), s - step, s)
+        own = np.broadcast_to(b_idx[quartic][:, None], s.shape)
+        roots.append(s[real])
+        owners.append(own[real])
+    for j in np.flatnonzero(~quartic):  # degenerate draws (no r^4 term): trimmed polynomial
+        cj = np.trim_zeros(coef[j], "f")
+        if cj.size > 1:
+            rj = np.roots(cj)
+            rj = rj.real[np.abs(rj.imag) <= 1e-6 * np.maximum(1.0, np.abs(rj.real))]
+            roots.append(rj)
+            owners.append(np.full(rj.size, b_idx[j]))
+    if not roots:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    return np.concatenate(roots), np.concatenate(owners).astype(np.int64)
+
+
+def _bootstrap_confidence_set(
+    draws: "_Draws", beta: float, se: float, alpha: float, pvalue_type: str, impose_null: bool
+) -> ConfidenceSet:
+    """Exact ``{r : p(r) > alpha}`` for the bootstrap p-value on fixed draws, as a union of intervals.
+
+    The p-value is a step function of ``r`` whose jumps lie among the roots of :func:`_draw_roots`
+    (plus ``r = beta``, where tie draws can switch for one-sided p-values). Between consecutive
+    breakpoints nothing changes, so the p-value is computed on every segment by a sweep: the count of
+    draws at the leftmost segment, then at each breakpoint the change of the owning draws' indicators
+    (evaluated at the midpoints of the neighbouring segments, so double roots and tangencies count
+    correctly). Every crossing of ``p = alpha`` is therefore found and located exactly (to the
+    precision of the polished roots, about 1e-12 in units of ``se``), however narrow the piece.
+    """
+    roots, owner = _draw_roots(draws, beta, se, impose_null)
+    breaks = np.unique(np.r_[roots, 0.0])
+    # merge numerically coincident breakpoints
+    if breaks.size > 1:
+        keep = np.r_[True, np.diff(breaks) > 1e-12 * np.maximum(1.0, np.abs(breaks[1:]))]
+        breaks = breaks[keep]
+    m = breaks.size
+    mids = np.empty(m + 1)
+    mids[0] = breaks[0] - 1.0
+    mids[-1] = breaks[-1] + 1.0
+    mids[1:-1] = 0.5 * (breaks[:-1] + breaks[1:])
+    pos = np.clip(np.searchsorted(breaks, roots), 0, m - 1)  # index of the (merged) breakpoint of each root
+    near = np.abs(breaks[np.maximum(pos - 1, 0)] - roots) < np.abs(breaks[pos] - roots)
+    pos = np.where(near, np.maximum(pos - 1, 0), pos)
+    pairs = np.unique(np.stack([pos, owner], axis=1), axis=0) if roots.size else np.zeros((0, 2), dtype=np.int64)
+    non_tie = np.ones(draws.ny.size, dtype=bool)
+    non_tie[draws.tie] = False
+    non_tie_idx = np.flatnonzero(non_tie)
+    kinds = ("abs",) if pvalue_type == "symmetric" else ("upper", "lower")
+    counts = {}
+    for kind in kinds:
+        start = float(np.sum(_indicators(draws, beta, se, np.array(mids[0]), non_tie_idx, kind)))
+        delta = np.zeros(m)
+        if pairs.size:
+            k, b = pairs[:, 0], pairs[:, 1]
+            right = _indicators(draws, beta, se, mids[k + 1], b, kind).astype(float)
+            left = _indicators(draws, beta, se, mids[k], b, kind).astype(float)
+            np.add.at(delta, k, right - left)
+        cnt = start + np.r_[0.0, np.cumsum(delta)]
+        for j, sign in zip(draws.tie, draws.tie_sign):  # t*_b = sign * t exactly
+            tb, t = sign * (-mids), -mids
+            tol = _TIE_RTOL * np.maximum(np.abs(t), 1.0)
+            cnt = cnt + {"abs": np.abs(tb) >= np.abs(t) - tol, "upper": tb >= t - tol, "lower": tb <= t + tol}[kind]
+        counts[kind] = cnt
+    B = draws.ny.size
+    if pvalue_type == "symmetric":
+        p = counts["abs"] / B
+    elif pvalue_type == "upper":
+        p = counts["upper"] / B
+    elif pvalue_type == "lower":
+        p = counts["lower"] / B
+    else:
+        p = np.minimum(1.0, 2.0 * np.minimum(counts["upper"], counts["lower"]) / B)
+    cs = set_from_segments(breaks, p > alpha, 1.0 - alpha)
+    return ConfidenceSet(tuple((beta + se * lo, beta + se * hi) for lo, hi in cs.intervals), 1.0 - alpha)
 
 
 # --------------------------------------------------------------------------------------------
