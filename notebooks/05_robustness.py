@@ -56,8 +56,8 @@ SOURCE = (
     "Source: BPS - Statistics Indonesia (Susenas March: P0; Sakernas August: employed). BPJS-TK active "
     "participants (PU + BPU) by province: compiled panel R2-D1 (secondary). 34-province geography."
 )
-COLS = ["check", "spec", "term", "estimate", "se", "ci_low", "ci_high", "pvalue", "boot_pvalue", "boot_ci_low",
-        "boot_ci_high", "nobs", "n_clusters"]
+COLS = ["check", "spec", "term", "estimate", "se", "ci_low", "ci_high", "pvalue", "boot_pvalue", "boot_conf_set",
+        "nobs", "n_clusters"]
 
 panel = build_province_panel(geography="34")
 published = build_province_panel(geography="as-published", first_year=A.MAIN_YEARS[0])
@@ -184,7 +184,8 @@ tab02.attrs["notes"] = (
     "Outcome: P0 (% of population, BPS March). Coefficient per 1 point of the regressor (coverage: active BPJS-TK "
     "PU + BPU per 100 employed; PU per 100 employees; BPU per 100 other employed; formal share in % of employed; "
     "lead: coverage in t+1). CRV1 clustered by province, t(G-1); wild cluster restricted bootstrap, Webb weights, "
-    f"B = {B}. Leave one province out (two-way FE): estimates from {loo['estimate'].min():.4f} to "
+    f"B = {B}; 95% confidence sets by inverting the bootstrap test on the same draws (a set is a union of "
+    "intervals where the bootstrap p-value is not monotone in the null value). Leave one province out (two-way FE): estimates from {loo['estimate'].min():.4f} to "
     f"{loo['estimate'].max():.4f}. Randomization inference ({N_PERM} permutations of coverage paths, two-way FE): "
     f"p = {ri['coef'].pvalue:.3f} (coefficient), {ri['t'].pvalue:.3f} (t statistic)."
 )
@@ -206,19 +207,20 @@ tab02.round(4)
 
 # %%
 lead = tab02.set_index("spec").loc["with_current"]
-verdict = "fails" if not (lead["boot_ci_low"] <= 0 <= lead["boot_ci_high"]) else "passes"
+verdict = "fails" if not lead["boot_conf_set"].contains(0.0) else "passes"
 print(f"Placebo {verdict}: coefficient of coverage in t+1 = {lead['estimate']:+.4f} (CRV1 p = {lead['pvalue']:.3f}; "
-      f"wild bootstrap p = {lead['boot_pvalue']:.3f}, 95% CI {lead['boot_ci_low']:+.4f} to {lead['boot_ci_high']:+.4f}).")
+      f"wild bootstrap p = {lead['boot_pvalue']:.3f}, 95% confidence set {lead['boot_conf_set'].format('{:+.4f}')}"
+      f"{'' if lead['boot_conf_set'].is_interval else ', a union of intervals: the bootstrap p-value is not monotone in the null value'}).")
 
 # %% [markdown]
 # The sentences below are generated from the table: for each check, the estimate and whether its
-# bootstrap interval includes zero.
+# bootstrap confidence set includes zero.
 
 # %%
 for r in tab02.itertuples():
-    zero = "includes" if r.boot_ci_low <= 0 <= r.boot_ci_high else "excludes"
+    zero = "includes" if r.boot_conf_set.contains(0.0) else "excludes"
     print(f"{r.check:>24} | {r.spec:<24} {r.term:<20} {r.estimate:+.4f} (CRV1 p = {r.pvalue:.3f}; bootstrap p = "
-          f"{r.boot_pvalue:.3f}, interval {zero} zero; N = {r.nobs})")
+          f"{r.boot_pvalue:.3f}, confidence set {zero} zero; N = {r.nobs})")
 
 # %% [markdown]
 # ## What these data can and cannot support

@@ -412,8 +412,8 @@ def test_add_cr2_df_and_main_table(sim):
     assert list(tab.columns) == ["P0 TWFE", "P0 FD", "P1 TWFE", "P1 FD"]
     assert A.CR2_PVALUE_LABEL in tab.index and "Wild bootstrap p-value" in tab.index
     assert tab.loc[A.CR2_PVALUE_LABEL, "P1 FD"] == f"{row['cr2_pvalue']:.3f}"
-    assert tab.loc["Wild bootstrap 95% CI", "P0 TWFE"] == (
-        f"[{table.loc[0, 'boot_ci_low']:.3f}, {table.loc[0, 'boot_ci_high']:.3f}]")
+    assert tab.loc["Wild bootstrap 95% confidence set", "P0 TWFE"] == table.loc[0, "boot_conf_set"].format("{:.3f}")
+    assert table.loc[0, "boot_conf_set"].hull == (table.loc[0, "boot_ci_low"], table.loc[0, "boot_ci_high"])
     assert tab.iloc[0, 0].startswith(f"{res['p0_twfe'].params['coverage_rate']:.3f}")
     assert "B = 99, seed 3" in tab.attrs["notes"] and "Bell-McCaffrey" in tab.attrs["notes"]
     with pytest.raises(Exception, match="p1_fd"):

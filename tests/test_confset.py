@@ -198,3 +198,28 @@ def test_placebo_confidence_set_has_two_pieces(placebo_result):
         assert pv(z + d) <= 0.05 < pv(z - d)
     assert pv(0.005) < 0.05 < pv(0.03)  # inside the gap and inside the second piece
     assert "U" in b.summary() and b.to_dict()["conf_set"].count("U") == 1
+
+
+# ------------------------------------------------------------------------------------------
+# tables and figures show every piece
+# ------------------------------------------------------------------------------------------
+def test_tables_and_coefficient_plot_show_unions():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from jamsostek_analysis.output.figures.estimates import coefficient_plot
+    from jamsostek_analysis.output.tables import format_cell, render_markdown
+
+    two = ConfidenceSet(((-0.0839, -0.0028), (0.0100, 0.0492)), 0.95)
+    one = ConfidenceSet(((-0.0682, -0.0028),), 0.95)
+    assert format_cell(two, "{:.4f}") == "[-0.0839, -0.0028] U [0.0100, 0.0492]"
+    assert format_cell(ConfidenceSet(((-0.00001, 0.2),)), "{:.3f}") == "[0.000, 0.200]"  # no negative zero
+    table = pd.DataFrame({"spec": ["with_current", "lead_only"], "estimate": [-0.0226, -0.0182],
+                          "ci_low": [-0.0521, -0.0413], "ci_high": [0.0069, 0.0050],
+                          "boot_ci_low": [two.hull[0], one.hull[0]], "boot_ci_high": [two.hull[1], one.hull[1]],
+                          "boot_conf_set": [two, one]})
+    assert "[-0.084, -0.003] U [0.010, 0.049]" in render_markdown(table[["spec", "boot_conf_set"]])
+    fig = coefficient_plot(table)
+    segs = [c for c in fig.axes[0].collections if c.get_gid() == "ci_boot"][0].get_segments()
+    xs = sorted((round(s[0][0], 4), round(s[1][0], 4)) for s in segs)
+    assert xs == [(-0.0839, -0.0028), (-0.0682, -0.0028), (0.0100, 0.0492)]

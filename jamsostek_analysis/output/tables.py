@@ -71,6 +71,9 @@ def format_number(value: float, float_format: FloatFormat = "{:.3f}") -> str:
 def format_cell(value: Any, float_format: FloatFormat = "{:.3f}", na_rep: str = "") -> str:
     """Format one table cell: missing -> ``na_rep``; bool -> as is; integers exact; floats by ``float_format``.
 
+    A :class:`~jamsostek_analysis.estimation.confset.ConfidenceSet` prints as its union of intervals,
+    ``"[-0.084, -0.003] U [0.010, 0.049]"``, every bound with ``float_format``.
+
     Integral floats are formatted like other floats (a column is one kind of number); integers
     (``int``, ``numpy.integer``) print without decimals.
     """
@@ -82,6 +85,10 @@ def format_cell(value: Any, float_format: FloatFormat = "{:.3f}", na_rep: str = 
         return str(int(value))
     if isinstance(value, numbers.Real):
         return format_number(float(value), float_format)
+    from jamsostek_analysis.estimation.confset import ConfidenceSet
+
+    if isinstance(value, ConfidenceSet):  # union of intervals: "[a, b] U [c, d]", each bound formatted
+        return value.format(lambda v: format_number(v, float_format))
     return str(value)
 
 

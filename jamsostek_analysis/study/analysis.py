@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import EstimationError, PanelError
+from jamsostek_analysis.estimation.confset import ConfidenceSet
 from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_CODES
 
 __all__ = [
@@ -241,7 +242,10 @@ def with_bootstrap(
     -------
     pandas.DataFrame
         Columns of :func:`results_table` plus ``outcome``, ``model``, ``boot_pvalue``, ``boot_ci_low``,
-        ``boot_ci_high``, ``boot_B``, ``boot_weights``.
+        ``boot_ci_high`` (the hull of the confidence set), ``boot_conf_set`` (the confidence set itself, a
+        :class:`~jamsostek_analysis.estimation.confset.ConfidenceSet`: the bootstrap p-value need not fall
+        monotonically away from the estimate, so the set can be a union of intervals), ``boot_B``,
+        ``boot_weights``.
     """
     from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
 
@@ -257,8 +261,8 @@ def with_bootstrap(
         p = param[spec] if isinstance(param, Mapping) else param
         b = wild_cluster_bootstrap(res, p, B=B, weight_type=weight_type, seed=seed + i, alpha=alpha)
         lo, hi = (np.nan, np.nan) if b.conf_int is None else (float(b.conf_int[0]), float(b.conf_int[1]))
-        boot.append({"boot_pvalue": float(b.pvalue), "boot_ci_low": lo, "boot_ci_high": hi, "boot_B": int(b.B),
-                     "boot_weights": weight_type})
+        boot.append({"boot_pvalue": float(b.pvalue), "boot_ci_low": lo, "boot_ci_high": hi,
+                     "boot_conf_set": b.conf_set, "boot_B": int(b.B), "boot_weights": weight_type})
     return pd.concat([table, pd.DataFrame(boot)], axis=1)
 
 
@@ -822,7 +826,11 @@ def main_table(
         extra[CR2_PVALUE_LABEL] = {c: r.cr2_pvalue for c, r in rows.items()}
     if "boot_pvalue" in table.columns:
         extra["Wild bootstrap p-value"] = {c: r.boot_pvalue for c, r in rows.items()}
-        extra["Wild bootstrap 95% CI"] = {c: f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]" for c, r in rows.items()}
+        extra["Wild bootstrap 95% confidence set"] = {
+            c: (r.boot_conf_set.format("{:.3f}") if getattr(r, "boot_conf_set", None) is not None
+                else f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]")
+            for c, r in rows.items()
+        }
     tab = regression_table(cols, params=[param], labels={param: label}, extra_rows=extra, stats=("nobs", "n_clusters"))
     notes = (
         f" Outcomes: P0 in % of population, P1 and P2 index points (BPS, March). Coverage: active BPJS-TK PU + BPU "
@@ -876,6 +884,14 @@ def _fmt(v: float, digits: int = 3) -> str:
     return f"{v:+.{digits}f}".replace("+-", "-") if np.isfinite(v) else ("-inf" if v < 0 else "inf")
 
 
+def _conf_set(row: Mapping[str, Any] | pd.Series) -> ConfidenceSet | None:
+    """The bootstrap confidence set of a :func:`with_bootstrap` row (object, or its string after a JSON round trip)."""
+    cs = row.get("boot_conf_set") if hasattr(row, "get") else None
+    if isinstance(cs, str):
+        return ConfidenceSet.parse(cs)
+    return cs if isinstance(cs, ConfidenceSet) else None
+
+
 def describe_estimate(row: Mapping[str, Any] | pd.Series, *, digits: int = 3) -> str:
     """Plain-language sentence for one row of :func:`with_bootstrap` (estimate, CRV1 and bootstrap).
 
@@ -895,7 +911,10 @@ def describe_estimate(row: Mapping[str, Any] | pd.Series, *, digits: int = 3) ->
         f"(CRV1 95% CI {_fmt(row['ci_low'], d)} to {_fmt(row['ci_high'], d)}, p = {row['pvalue']:.3f}"
     )
     has_boot = "boot_pvalue" in row and pd.notna(row.get("boot_pvalue"))
-    if has_boot:
+    cs = _conf_set(row) if has_boot else None
+    if has_boot and cs is not None and not cs.is_interval:
+        text += f"; wild cluster bootstrap p = {row['boot_pvalue']:.3f}, 95% confidence set {cs.format(lambda v: _fmt(v, d))}"
+    elif has_boot:
         text += (
             f"; wild cluster bootstrap p = {row['boot_pvalue']:.3f}, 95% CI {_fmt(row['boot_ci_low'], d)} to "
             f"{_fmt(row['boot_ci_high'], d)}"
@@ -903,7 +922,11 @@ def describe_estimate(row: Mapping[str, Any] | pd.Series, *, digits: int = 3) ->
     text += f"; N = {int(row['nobs'])}, {int(row['n_clusters'])} provinces)."
     lo, hi = (row["boot_ci_low"], row["boot_ci_high"]) if has_boot else (row["ci_low"], row["ci_high"])
     which = "bootstrap interval" if has_boot else "interval"
-    if lo <= 0 <= hi:
+    if cs is not None and not cs.is_interval:
+        zero = "includes" if cs.contains(0.0) else "excludes"
+        text += (f" The bootstrap confidence set is a union of {cs.n_pieces} intervals (the p-value is not monotone "
+                 f"in the null value) and {zero} zero.")
+    elif lo <= 0 <= hi:
         text += f" The {which} includes zero: the data cannot tell a reduction from an increase in poverty."
     elif hi < 0:
         text += f" The {which} lies below zero: higher coverage goes with lower {outcome.upper()}."
@@ -982,6 +1005,8 @@ def main_estimate_record(table: pd.DataFrame, results: Mapping[str, Any], *, spe
             return int(v)
         if isinstance(v, (float, np.floating)):
             return float(v) if np.isfinite(v) else None
+        if isinstance(v, ConfidenceSet):  # round-trips with ConfidenceSet.parse
+            return v.format("{:.17g}")
         return v
 
     rows = [{k: clean(v) for k, v in r.items()} for r in table.to_dict(orient="records")]

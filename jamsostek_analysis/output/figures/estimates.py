@@ -99,6 +99,28 @@ def _finite(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=float)
 
 
+def _boot_pieces(sub: pd.DataFrame, ypos: np.ndarray, blo: np.ndarray, bhi: np.ndarray, ok: np.ndarray):
+    """Segments to draw for the bootstrap confidence sets: every piece of ``boot_conf_set`` if the
+    column is there (a set can be a union of intervals), else the interval ``[boot_ci_low, boot_ci_high]``."""
+    from jamsostek_analysis.estimation.confset import ConfidenceSet
+
+    sets = sub["boot_conf_set"].tolist() if "boot_conf_set" in sub.columns else [None] * len(sub)
+    ys, los, his = [], [], []
+    for y, a, b, good, cs in zip(ypos, blo, bhi, ok, sets):
+        if isinstance(cs, str):
+            cs = ConfidenceSet.parse(cs)
+        if isinstance(cs, ConfidenceSet):
+            for lo, hi in cs.intervals:
+                ys.append(y)
+                los.append(lo)
+                his.append(hi)
+        elif good:
+            ys.append(y)
+            los.append(a)
+            his.append(b)
+    return np.asarray(ys, dtype=float), np.asarray(los, dtype=float), np.asarray(his, dtype=float)
+
+
 def coefficient_plot(
     table: pd.DataFrame,
     *,
@@ -138,9 +160,10 @@ def coefficient_plot(
     Returns
     -------
     matplotlib.figure.Figure
-        Rows are drawn top to bottom in table order. Bootstrap intervals are drawn as thicker orange
-        bars just below the blue CRV1 intervals; a bootstrap bound that is infinite is drawn to the axis
-        edge and marked with an arrow.
+        Rows are drawn top to bottom in table order. Bootstrap confidence sets are drawn as thicker orange
+        bars just below the blue CRV1 intervals, one bar per piece when the set (column ``boot_conf_set``)
+        is a union of intervals; a bootstrap bound that is infinite is drawn to the axis edge and marked
+        with an arrow.
     """
     import matplotlib.pyplot as plt
 
@@ -174,11 +197,10 @@ def coefficient_plot(
                 span = np.nanmax(finite_all) - np.nanmin(finite_all)
                 pad = 0.08 * span if span > 0 else 1.0
                 left, right = np.nanmin(finite_all) - pad, np.nanmax(finite_all) + pad
-                blo_d = np.where(np.isneginf(blo), left, blo)
-                bhi_d = np.where(np.isposinf(bhi), right, bhi)
-                ax.hlines(ypos[ok] - 0.18, blo_d[ok], bhi_d[ok], color=PALETTE[1], linewidth=2.2, alpha=0.75,
-                          label=BOOT_LABEL, gid="ci_boot", zorder=2)
-                for yy, a, b in zip(ypos[ok] - 0.18, blo[ok], bhi[ok]):
+                seg_y, seg_lo, seg_hi = _boot_pieces(sub, ypos - 0.18, blo, bhi, ok)
+                ax.hlines(seg_y, np.where(np.isneginf(seg_lo), left, seg_lo), np.where(np.isposinf(seg_hi), right, seg_hi),
+                          color=PALETTE[1], linewidth=2.2, alpha=0.75, label=BOOT_LABEL, gid="ci_boot", zorder=2)
+                for yy, a, b in zip(seg_y, seg_lo, seg_hi):
                     if np.isneginf(a):
                         ax.annotate("", (left, yy), (left + pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]})
                     if np.isposinf(b):
