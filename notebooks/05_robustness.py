@@ -185,7 +185,7 @@ tab02.attrs["notes"] = (
     "PU + BPU per 100 employed; PU per 100 employees; BPU per 100 other employed; formal share in % of employed; "
     "lead: coverage in t+1). CRV1 clustered by province, t(G-1); wild cluster restricted bootstrap, Webb weights, "
     f"B = {B}; 95% confidence sets by inverting the bootstrap test on the same draws (a set is a union of "
-    "intervals where the bootstrap p-value is not monotone in the null value). Leave one province out (two-way FE): estimates from {loo['estimate'].min():.4f} to "
+    f"intervals where the bootstrap p-value is not monotone in the null value). Leave one province out (two-way FE): estimates from {loo['estimate'].min():.4f} to "
     f"{loo['estimate'].max():.4f}. Randomization inference ({N_PERM} permutations of coverage paths, two-way FE): "
     f"p = {ri['coef'].pvalue:.3f} (coefficient), {ri['t'].pvalue:.3f} (t statistic)."
 )

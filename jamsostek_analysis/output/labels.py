@@ -22,6 +22,7 @@ COLUMN_LABELS: dict[str, str] = {
     "pvalue": "p-value",
     "p_value": "p-value",
     "boot_pvalue": "Bootstrap p-value",
+    "boot_conf_set": "Bootstrap 95% confidence set",
     "ri_pvalue": "Randomization p-value",
     "tstat": "t",
     "t_stat": "t",
