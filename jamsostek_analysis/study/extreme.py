@@ -195,9 +195,9 @@ def extreme_poverty_cross_section(
     PanelError
         Panel without the needed columns, without rows for ``year``, or with duplicate provinces.
     ParseError
-        Problems in the curated file (see :func:`jamsostek_analysis.output.figures.maps.extreme_poverty_categories`).
+        Problems in the curated file (see :func:`jamsostek_analysis.data.extreme.extreme_poverty_categories`).
     """
-    from jamsostek_analysis.output.figures.maps import extreme_poverty_categories
+    from jamsostek_analysis.data.extreme import extreme_poverty_categories
 
     if conflicts not in CONFLICT_MODES:
         raise PanelError(f"conflicts: expected one of {CONFLICT_MODES}, found {conflicts!r}")
@@ -427,14 +427,14 @@ def national_extreme_latest(curated: pd.DataFrame, series: str = "BPS 2.15 serie
         ``series, year, period, rate`` (percent), ``persons`` (NaN if no count was stated for that
         round), ``source_id`` (of the rate row). The latest round is the largest (year, March <
         September) with a rate; when a round has two rate statements the one with the higher
-        ``confidence`` wins (as in :func:`jamsostek_analysis.output.figures.descriptive.national_extreme_poverty`).
+        ``confidence`` wins (as in :func:`jamsostek_analysis.data.extreme.national_extreme_poverty`).
 
     Raises
     ------
     ParseError
         No rate for ``series``.
     """
-    from jamsostek_analysis.output.figures.descriptive import national_extreme_poverty
+    from jamsostek_analysis.data.extreme import national_extreme_poverty
 
     rates = national_extreme_poverty(curated, series=(series,))
     rates = rates[rates["primary"] & rates["month_stated"]]
@@ -568,7 +568,7 @@ def coefficient_table(results: dict[str, Any], param: str = "coverage_rate", alp
 def national_rate(national: pd.DataFrame, series: str, year: int, period: str) -> float:
     """The primary national extreme-poverty rate of one series and round (NaN if none).
 
-    ``national``: :func:`jamsostek_analysis.output.figures.descriptive.national_extreme_poverty` output.
+    ``national``: :func:`jamsostek_analysis.data.extreme.national_extreme_poverty` output.
     """
     v = national[(national["series"] == series) & (national["year"] == year) & (national["period"] == period)
                  & national["primary"]]["value"]
@@ -581,7 +581,7 @@ def national_series_notes(national: pd.DataFrame) -> list[str]:
     Parameters
     ----------
     national : DataFrame
-        :func:`jamsostek_analysis.output.figures.descriptive.national_extreme_poverty` output (``series, year,
+        :func:`jamsostek_analysis.data.extreme.national_extreme_poverty` output (``series, year,
         period, month_stated, value, primary, source_id, confidence``).
 
     Returns

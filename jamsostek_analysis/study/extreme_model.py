@@ -266,7 +266,7 @@ def load_model_inputs(bundle: Any = None, rounds: Sequence[tuple[int, str]] | No
     from jamsostek_analysis.data.sources.bi import chain_yoy_index, cpi_chain_check, read_bi_inflation
     from jamsostek_analysis.data.sources.bps import read_bps_topic
     from jamsostek_analysis.data.sources.curated import read_curated
-    from jamsostek_analysis.output.figures.descriptive import national_extreme_poverty
+    from jamsostek_analysis.data.extreme import national_extreme_poverty
 
     if bundle is None:
         from jamsostek_analysis.data.bundle import DataBundle

@@ -21,6 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from jamsostek_analysis.data.extreme import (  # noqa: F401 - re-exported (the data side of extreme poverty)
+    BPS_EXTREME_SERIES,
+    CONFIDENCE_RANK,
+    national_extreme_poverty,
+)
 from jamsostek_analysis.errors import PanelError, ParseError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,23 +47,6 @@ __all__ = [
     "national_trends",
 ]
 
-#: the two BPS extreme-poverty series (never spliced); labels for the legend
-BPS_EXTREME_SERIES = {
-    "BPS 1.90 series": "BPS, US$1.90/day PPP 2011 (2021\u2013Mar 2024 series)",
-    "BPS 2.15 series (Jul 2025)": "BPS, US$2.15/day PPP 2017 (series published Jul 2025)",
-}
-#: ordering of the curated ``confidence`` grades (higher wins when one period has two statements)
-CONFIDENCE_RANK = {
-    "high": 5,
-    "high (for this vintage)": 5,
-    "medium-high": 4,
-    "medium": 3,
-    "low-medium": 2,
-    "low": 1,
-    "derived": 0,
-}
-#: mid-month position on a decimal-year axis
-_MONTH_X = {"March": 2.5 / 12, "September": 8.5 / 12, "February": 1.5 / 12, "August": 7.5 / 12}
 MAX_JOIN_GAP = 1.0  # years; observations further apart are not joined by a line
 
 
@@ -193,64 +181,6 @@ def availability_heatmap(
 
 # --------------------------------------------------------------------------------------------
 # national series
-
-
-def national_extreme_poverty(curated: pd.DataFrame, series: Sequence[str] = tuple(BPS_EXTREME_SERIES)) -> pd.DataFrame:
-    """National extreme-poverty rates of the BPS series, tidy, one primary value per round.
-
-    The TNP2K 2021 series and World Bank figures in the same curated table are excluded (other
-    definitions, much higher levels). When one series has two statements for the same round
-    (September 2022: 1.74 and 1.72), the one with the higher ``confidence`` grade is primary and
-    the other is kept with ``primary=False`` (shown as a separate marker, never averaged).
-
-    Parameters
-    ----------
-    curated : DataFrame
-        ``curated/extreme_poverty_national.csv`` as read by ``read_curated``.
-    series : sequence of str
-        ``series_vintage`` values to keep.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``series``, ``year`` (int), ``period`` ('March', 'September', 'unspecified'),
-        ``month_stated`` (bool), ``x`` (decimal year: mid-month, mid-year when unstated),
-        ``value`` (percent), ``primary`` (bool), ``source_id``, ``confidence``; sorted by series, x.
-
-    Raises
-    ------
-    ParseError
-        Two statements of equal confidence for one round, or a non-numeric value.
-    """
-    _require(curated, ["level", "indicator", "series_vintage", "year", "period", "value", "source_id", "confidence"],
-             "national_extreme_poverty")
-    sel = curated[
-        (curated["level"] == "national")
-        & (curated["indicator"] == "extreme_poverty_rate")
-        & curated["series_vintage"].isin(list(series))
-    ].copy()
-    if sel["value"].isna().any():
-        raise ParseError("extreme_poverty_national.csv: a national extreme_poverty_rate row has no numeric value")
-    sel["year"] = sel["year"].astype(int)
-    sel["month_stated"] = sel["period"].isin(list(_MONTH_X))
-    sel["x"] = sel["year"] + sel["period"].map(_MONTH_X).fillna(0.5)
-    sel["rank"] = sel["confidence"].map(CONFIDENCE_RANK)
-    if sel["rank"].isna().any():
-        bad = sel.loc[sel["rank"].isna(), "confidence"].iloc[0]
-        raise ParseError(f"extreme_poverty_national.csv: unknown confidence grade {bad!r}; expected one of {list(CONFIDENCE_RANK)}")
-    sel = sel.sort_values(["series_vintage", "x", "rank"], ascending=[True, True, False], kind="stable")
-    sel["primary"] = ~sel.duplicated(["series_vintage", "year", "period"])
-    for _, grp in sel.groupby(["series_vintage", "year", "period"]):
-        if len(grp) > 1 and grp["rank"].iloc[0] == grp["rank"].iloc[1]:
-            r = grp.iloc[0]
-            raise ParseError(
-                f"extreme_poverty_national.csv: {r['series_vintage']} {r['period']} {r['year']} has two statements of equal "
-                f"confidence ({list(grp['value'])}); cannot choose"
-            )
-    out = sel.rename(columns={"series_vintage": "series"})[
-        ["series", "year", "period", "month_stated", "x", "value", "primary", "source_id", "confidence"]
-    ]
-    return out.reset_index(drop=True)
 
 
 def national_p0_march(bps_long: pd.DataFrame, *, first_year: int = 2007) -> pd.DataFrame:

@@ -14,12 +14,12 @@ geopandas and matplotlib are imported inside the functions, so importing this mo
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from jamsostek_analysis.data.extreme import extreme_poverty_categories  # noqa: F401 - re-exported
 from jamsostek_analysis.errors import BundleError, ParseError, RegionError
 from jamsostek_analysis.geography import FIRST_38_YEAR, map_set_for_year
 
@@ -424,104 +424,7 @@ def choropleth(
 # extreme poverty, March 2023
 
 
-_BAND = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*[-\u2013]\s*(\d+(?:[.,]\d+)?)\s*$")
 EXTREME_POVERTY_BINS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
-
-
-def _parse_band(text: str, where: str) -> tuple[float, float]:
-    m = _BAND.match(str(text))
-    if not m:
-        raise ParseError(f"{where}: expected a band such as '1-5', found {text!r}")
-    lo, hi = (float(g.replace(",", ".")) for g in m.groups())
-    if not lo < hi:
-        raise ParseError(f"{where}: band {text!r} has lower bound >= upper bound")
-    return lo, hi
-
-
-def extreme_poverty_categories(
-    fragments: pd.DataFrame,
-    *,
-    year: int = 2023,
-    period: str = "March",
-    series: str = "BPS 1.90 series",
-) -> pd.DataFrame:
-    """Sort the province extreme-poverty fragments of one round into exact values and bounds.
-
-    Rows with ``indicator == 'extreme_poverty_rate'`` are exact values; rows with
-    ``indicator == 'extreme_poverty_band'`` carry a range ``'lo-hi'`` (percent) in the value cell
-    (``value_text`` from :func:`~jamsostek_analysis.data.sources.curated.read_curated`, or ``value``
-    as text). A province with both keeps its exact value when it lies inside the band (Gorontalo,
-    March 2023: 2.44 and the derived band 1-5) and ``band_also`` records the band.
-
-    Parameters
-    ----------
-    fragments : DataFrame
-        ``curated/extreme_poverty_province_fragments.csv`` (columns ``province_code``, ``year``,
-        ``period``, ``indicator``, ``value`` or ``value_text``, ``series_vintage``, ``source_id``,
-        ``confidence``).
-    year, period, series : selection of the round and the series vintage.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``province_code`` (str), sorted; columns ``status`` ('exact' or 'bounded'),
-        ``value`` (exact value, NaN when bounded), ``lower``, ``upper`` (band, NaN when none),
-        ``band_also`` (bool), ``source_id``, ``confidence``. Provinces without a row are absent.
-
-    Raises
-    ------
-    ParseError
-        Missing columns, an unparseable band, two exact values (or two bands) for one province,
-        or an exact value outside that province's band.
-    """
-    where = "extreme_poverty_province_fragments"
-    need = {"province_code", "year", "period", "indicator", "series_vintage", "source_id"}
-    missing = need - set(fragments.columns)
-    if missing or not ({"value", "value_text"} & set(fragments.columns)):
-        raise ParseError(f"{where}: expected columns {sorted(need | {'value'})}, missing {sorted(missing) or ['value']}")
-    text_col = "value_text" if "value_text" in fragments.columns else "value"
-    yr = pd.to_numeric(fragments["year"], errors="coerce")
-    sel = fragments[(yr == int(year)) & (fragments["period"].astype(str) == period) & (fragments["series_vintage"].astype(str) == series)]
-    exact: dict[str, dict[str, Any]] = {}
-    bands: dict[str, dict[str, Any]] = {}
-    for i, row in sel.iterrows():
-        code = str(row["province_code"]).strip()
-        conf = row["confidence"] if "confidence" in sel.columns else pd.NA
-        rowwhere = f"{where}: row {i} (province {code})"
-        if row["indicator"] == "extreme_poverty_rate":
-            if code in exact:
-                raise ParseError(f"{rowwhere}: a second exact value for {period} {year}; resolve the conflict first")
-            try:
-                val = float(str(row[text_col]).replace(",", "."))
-            except ValueError as exc:
-                raise ParseError(f"{rowwhere}: expected a number in column {text_col}, found {row[text_col]!r}") from exc
-            exact[code] = {"value": val, "source_id": row["source_id"], "confidence": conf}
-        elif row["indicator"] == "extreme_poverty_band":
-            if code in bands:
-                raise ParseError(f"{rowwhere}: a second band for {period} {year}")
-            lo, hi = _parse_band(row[text_col], f"{rowwhere}, column {text_col}")
-            bands[code] = {"lower": lo, "upper": hi, "source_id": row["source_id"], "confidence": conf}
-    records = []
-    for code in sorted(set(exact) | set(bands)):
-        b = bands.get(code)
-        if code in exact:
-            e = exact[code]
-            if b is not None and not (b["lower"] <= e["value"] <= b["upper"]):
-                raise ParseError(f"{where}: province {code}: exact value {e['value']} lies outside its band {b['lower']}-{b['upper']}")
-            records.append(
-                {"province_code": code, "status": "exact", "value": e["value"],
-                 "lower": b["lower"] if b else np.nan, "upper": b["upper"] if b else np.nan,
-                 "band_also": b is not None, "source_id": e["source_id"], "confidence": e["confidence"]}
-            )
-        else:
-            records.append(
-                {"province_code": code, "status": "bounded", "value": np.nan, "lower": b["lower"], "upper": b["upper"],
-                 "band_also": True, "source_id": b["source_id"], "confidence": b["confidence"]}
-            )
-    out = pd.DataFrame.from_records(
-        records, columns=["province_code", "status", "value", "lower", "upper", "band_also", "source_id", "confidence"]
-    )
-    return out.set_index("province_code")
 
 
 def extreme_poverty_map(
