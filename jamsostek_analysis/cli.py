@@ -284,11 +284,12 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 def _cmd_panel(args: argparse.Namespace) -> int:
     from jamsostek_analysis.data.bundle import open_bundle
-    from jamsostek_analysis.data.panel import build_province_panel, data_dictionary, write_panel_csv
-    from jamsostek_analysis.output.figures import write_bytes_if_changed
+    from jamsostek_analysis.data.panel import build_province_panel, dictionary_csv_bytes, panel_csv_bytes
+    from jamsostek_analysis.output.guard import atomic_write_bytes, check_output_paths
 
     t0 = time.perf_counter()
     bundle = open_bundle(args.data_dir, args.extra_data)
+    paths = check_output_paths({"--out": args.out, "--dictionary": args.dictionary}, bundle=bundle)
     panel = build_province_panel(
         bundle,
         geography=args.geography,
@@ -296,15 +297,14 @@ def _cmd_panel(args: argparse.Namespace) -> int:
         first_year=args.first_year,
         last_year=args.last_year,
     )
-    out = write_panel_csv(panel, args.out)
+    out = atomic_write_bytes(paths["--out"], panel_csv_bytes(panel))
     years = f"{panel['year'].min()}-{panel['year'].max()}"
     print(
         f"wrote {out} ({len(panel)} rows, {panel['province_code'].nunique()} provinces, {years}) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     if args.dictionary is not None:
-        d = Path(args.dictionary)
-        write_bytes_if_changed(d, data_dictionary(panel).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        d = atomic_write_bytes(paths["--dictionary"], dictionary_csv_bytes(panel))
         print(f"wrote {d}")
     return EXIT_OK
 
@@ -343,8 +343,11 @@ def _bootstrap_line(boot: dict[str, Any]) -> str:
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from jamsostek_analysis.data.userfiles import read_panel_csv
     from jamsostek_analysis.errors import EstimationError
+    from jamsostek_analysis.estimation.limits import check_bootstrap_draws, check_seed
     from jamsostek_analysis.estimation.models import fit_panel
 
+    check_bootstrap_draws(args.bootstrap)
+    check_seed(args.seed)
     path = Path(args.data)
     df = read_panel_csv(path, text_columns=[args.unit])
     cluster: Any
@@ -380,6 +383,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             raise EstimationError(f"{path}: --test {param!r} is not a coefficient; expected one of {list(res.params.index)}")
         if res.cluster is None:
             raise EstimationError(f"{path}: --bootstrap needs clustering (do not use --cluster none)")
+        check_bootstrap_draws(args.bootstrap, res.n_clusters)
         from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
 
         bres = wild_cluster_bootstrap(res, param=param, B=args.bootstrap, weight_type=args.weight_type, seed=args.seed)

@@ -117,7 +117,7 @@ def test_shipped_bundle_is_byte_identical_to_its_manifest():
 def test_small_copy_verifies_and_checksums_match_manifest(small):
     b = DataBundle.locate(small)
     sums = b.checksums()
-    assert list(sums.columns) == ["relpath", "origin", "bytes", "sha256"]
+    assert list(sums.columns) == ["relpath", "origin", "bytes", "sha256", "verified"] and sums["verified"].all()
     manifest = read_manifest(small / "MANIFEST.tsv")
     assert list(sums["relpath"]) == list(manifest)
     for rel, entry in manifest.items():
@@ -296,8 +296,8 @@ def test_extra_data_from_env(small, tmp_path, monkeypatch):
 
 def test_cli_data_add_records_sha256_and_never_overwrites(small, tmp_path, capsys):
     extra = tmp_path / "additions"
-    src = tmp_path / "P0 Menurut Provinsi, 2026.csv"
-    content = b"Provinsi,2026\nACEH,12.34\n"
+    src = tmp_path / Path(GK2013).name.replace(", 2013.csv", ", 2013 (2).csv")
+    content = (REAL / GK2013).read_bytes()
     src.write_bytes(content)
     args = ["data", "add", str(src), "--topic", POV, "--data-dir", str(small), "--extra-data", str(extra)]
     assert main(args) == 0
@@ -308,7 +308,7 @@ def test_cli_data_add_records_sha256_and_never_overwrites(small, tmp_path, capsy
     assert (extra / "MANIFEST.tsv").read_text(encoding="utf-8") == line
     capsys.readouterr()
 
-    src.write_bytes(b"Provinsi,2026\nACEH,99.99\n")
+    src.write_bytes(content.replace(b"ACEH,", b"ACEH,9", 1))
     assert main(args) == 2
     assert "different file of this name" in capsys.readouterr().err
     assert (extra / POV / src.name).read_bytes() == content

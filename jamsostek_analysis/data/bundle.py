@@ -70,18 +70,23 @@ class ManifestEntry(NamedTuple):
 def _check_relpath(relpath: str, where: str) -> str:
     """Return ``relpath`` if it is a plain relative ``/``-separated path, else raise BundleError."""
     p = PurePosixPath(relpath)
-    if not relpath or p.is_absolute() or ".." in p.parts or "\\" in relpath or relpath != p.as_posix():
+    if (not relpath or p.is_absolute() or ".." in p.parts or "\\" in relpath or relpath != p.as_posix()
+            or relpath == "." or any(part == "." for part in relpath.split("/"))):
         raise BundleError(f"{where}: expected a relative path with '/' separators, found {relpath!r}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in relpath):
+        raise BundleError(f"{where}: control character (tab, newline, ...) in the path {relpath!r}")
     return relpath
 
 
-def read_manifest(path: PathLike) -> dict[str, ManifestEntry]:
+def read_manifest(path: PathLike, *, allow_empty: bool = False) -> dict[str, ManifestEntry]:
     """Parse a ``MANIFEST.tsv`` (relative path, bytes, sha256; tab-separated, no header).
 
     Parameters
     ----------
     path : str or PathLike
         The manifest file.
+    allow_empty : bool
+        Accept a manifest without entries (only ``data add`` starting a new additions folder).
 
     Returns
     -------
@@ -91,7 +96,7 @@ def read_manifest(path: PathLike) -> dict[str, ManifestEntry]:
     Raises
     ------
     BundleError
-        If the file cannot be read or a line is malformed (message names file and line).
+        If the file cannot be read, is empty or a line is malformed (message names file and line).
     """
     path = Path(path)
     try:
@@ -118,6 +123,9 @@ def read_manifest(path: PathLike) -> dict[str, ManifestEntry]:
         if relpath in entries:
             raise BundleError(f"{where}: {relpath!r} is listed twice")
         entries[relpath] = ManifestEntry(relpath, int(size), sha)
+    if not entries and not allow_empty:
+        raise BundleError(f"{path}: empty manifest (no file listed); expected one line per file "
+                          "(path, bytes, sha256): an empty manifest would switch verification off")
     return entries
 
 
@@ -159,12 +167,20 @@ def cache_path() -> Path:
     return base / "jamsostek_analysis" / "checksums.json"
 
 
+def _valid_cache_entry(v: object) -> bool:
+    """A cache entry is [size, mtime_ns, inode, sha256]; anything else is ignored (rehashed)."""
+    return (isinstance(v, list) and len(v) == 4 and all(isinstance(x, int) and not isinstance(x, bool) for x in v[:3])
+            and isinstance(v[3], str) and len(v[3]) == 64)
+
+
 def _load_cache(path: Path) -> dict[str, list]:
+    """Entries of the checksum cache; a malformed file or entry is ignored (those files are rehashed)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return data["entries"] if data.get("version") == 1 and isinstance(data.get("entries"), dict) else {}
-    except (OSError, ValueError, AttributeError, KeyError):
+        entries = data["entries"] if data.get("version") == 1 and isinstance(data.get("entries"), dict) else {}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and _valid_cache_entry(v)}
 
 
 def _save_cache(path: Path, new: dict[str, list]) -> None:
@@ -338,13 +354,16 @@ class DataBundle:
         pandas.DataFrame
             One row per file: relpath, origin, bytes, sha256, status ('ok', or 'unlisted' for a
             file on disk that no manifest lists; those also trigger a :class:`BundleWarning`).
-            ``.attrs['warnings']`` holds the warning messages.
+            ``.attrs['warnings']`` holds the warning messages. With ``use_cache=False`` every file
+            is rehashed and the fresh hashes replace the cached ones (also when verification fails).
 
         Raises
         ------
         BundleError
-            Naming every missing file, size mismatch (expected vs found bytes) and SHA-256
-            mismatch (expected vs found digest prefix).
+            Naming every missing file (or dangling symlink), unreadable file, size mismatch
+            (expected vs found bytes) and SHA-256 mismatch (expected vs found digest prefix); an
+            empty manifest, a manifest listing fewer files than are left unlisted (truncated), or
+            a user-additions folder without ``MANIFEST.tsv``.
         """
         import pandas as pd
 
@@ -364,38 +383,63 @@ class DataBundle:
 
         for folder, origin in self._layers():
             mpath = folder / MANIFEST_NAME
-            manifest = read_manifest(mpath) if (origin == "bundle" or mpath.exists()) else {}
+            if origin != "bundle" and not mpath.is_file():
+                raise BundleError(f"{folder}: user-additions folder without {MANIFEST_NAME}; its files could not be "
+                                  "verified (add files with `jamsostek-analysis data add`, which records their checksums)")
+            manifest = read_manifest(mpath)
             for rel, entry in manifest.items():
                 p = folder / rel
                 try:
                     st = p.stat()
                 except OSError:
-                    problems.append(f"{p}: missing (listed in {mpath} with {entry.bytes} bytes)")
+                    kind = "dangling symlink" if p.is_symlink() else "missing"
+                    problems.append(f"{p}: {kind} (listed in {mpath} with {entry.bytes} bytes)")
+                    continue
+                if not p.is_file():
+                    problems.append(f"{p}: not a regular file (listed in {mpath} with {entry.bytes} bytes)")
                     continue
                 if st.st_size != entry.bytes:
                     problems.append(f"{p}: size differs: expected {entry.bytes} bytes, found {st.st_size}")
                     continue
-                sha = digest(p, st)
+                try:
+                    sha = digest(p, st)
+                except OSError as exc:
+                    problems.append(f"{p}: cannot be read ({exc.strerror or exc})")
+                    continue
                 if sha != entry.sha256:
                     problems.append(
                         f"{p}: content differs: expected sha256 {entry.sha256[:12]}..., found {sha[:12]}..."
                     )
                     continue
                 rows.append((rel, origin, st.st_size, sha, "ok"))
-            for rel in _walk(folder):
-                if rel not in manifest:
-                    p = folder / rel
+            unlisted = [rel for rel in _walk(folder) if rel not in manifest]
+            if len(unlisted) > len(manifest):
+                problems.append(
+                    f"{mpath}: lists {len(manifest)} file(s) but {len(manifest) + len(unlisted)} are present "
+                    f"(e.g. {unlisted[0]!r} is not listed): truncated or wrong manifest; expected every file listed"
+                )
+                continue
+            for rel in unlisted:
+                p = folder / rel
+                try:
                     st = p.stat()
-                    rows.append((rel, origin, st.st_size, digest(p, st), "unlisted"))
-                    notes.append(f"{p}: not listed in {mpath} (used without verification)")
+                    sha = digest(p, st)
+                except OSError as exc:
+                    kind = "dangling symlink" if p.is_symlink() else f"cannot be read ({exc.strerror or exc})"
+                    problems.append(f"{p}: {kind} (not listed in {mpath})")
+                    continue
+                rows.append((rel, origin, st.st_size, sha, "unlisted"))
+                notes.append(f"{p}: not listed in {mpath} (used without verification)")
 
-        if fresh and use_cache:
+        if fresh:
+            # also after --no-cache: a rehash replaces stale entries, so a failed check cannot be
+            # followed by a cached pass of the same altered file
             _save_cache(cpath, fresh)
         if problems:
             shown = problems[:_MAX_LISTED_PROBLEMS]
             more = len(problems) - len(shown)
             raise BundleError(
-                f"data bundle verification failed: {len(problems)} file(s) do not match their {MANIFEST_NAME}\n  "
+                f"data bundle verification failed: {len(problems)} problem(s) with files and their {MANIFEST_NAME}\n  "
                 + "\n  ".join(shown)
                 + (f"\n  ... and {more} more" if more else "")
             )
@@ -406,8 +450,18 @@ class DataBundle:
         return table
 
     def checksums(self) -> pd.DataFrame:
-        """relpath, origin, bytes, sha256 of every file used (verified first), for the run manifest."""
-        return self.verify(use_cache=True)[["relpath", "origin", "bytes", "sha256"]]
+        """relpath, origin, bytes, sha256, verified of every file used, for the run manifest.
+
+        ``verified`` is True for a file whose size and SHA-256 match its ``MANIFEST.tsv`` line and
+        False for a file no manifest lists (used without verification).
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BundleWarning)
+            table = self.verify(use_cache=True)
+        out = table[["relpath", "origin", "bytes", "sha256"]].copy()
+        out["verified"] = (table["status"] == "ok").to_numpy()
+        out.attrs["warnings"] = table.attrs.get("warnings", [])
+        return out
 
 
 def _walk(folder: Path) -> list[str]:
@@ -451,7 +505,44 @@ def open_bundle(
 # user additions
 
 
-def add_file(file: PathLike, topic: str, extra_dir: PathLike) -> ManifestEntry:
+_BAD_NAME_CHARS = frozenset("\\/:*?\"<>|")
+
+
+def check_addition_name(name: str) -> str:
+    """Return ``name`` if it is a safe file name for the additions folder, else raise BundleError.
+
+    Refused: empty names, names starting with ``.`` (hidden files are skipped by the readers),
+    ``MANIFEST.tsv``, control characters (tab, newline, ...) and ``\\ / : * ? " < > |``
+    (they break the tab-separated manifest or are not portable).
+    """
+    bad = sorted({c for c in name if ord(c) < 32 or ord(c) == 127 or c in _BAD_NAME_CHARS})
+    if not name or name.startswith(".") or name == MANIFEST_NAME or bad or name != name.strip():
+        why = (f"character(s) {''.join(bad)!r}" if bad else "leading/trailing blank" if name != name.strip()
+               else "hidden or reserved name")
+        raise BundleError(f"{name!r}: file name not accepted for user additions ({why}); "
+                          "rename the file (letters, digits, spaces, '-', '_', ',', '(', ')', '.')")
+    return name
+
+
+def check_topic(topic: str, bundle_root: PathLike) -> str:
+    """Normalise ``--topic`` and check it is a folder of the bundle (``raw/bps/<topic>``, ``curated``, ...).
+
+    Raises
+    ------
+    BundleError
+        If ``topic`` is not a plain relative path or the bundle has no such folder (a typo would
+        make the added file invisible to every reader); the message lists the known BPS topics.
+    """
+    topic = _check_relpath(topic.strip().strip("/"), "--topic")
+    root = Path(bundle_root)
+    if not (root / topic).is_dir():
+        bps = sorted(p.name for p in (root / "raw" / "bps").iterdir() if p.is_dir()) if (root / "raw" / "bps").is_dir() else []
+        raise BundleError(f"--topic {topic!r}: no such folder in the data bundle {root}; expected a bundle folder "
+                          f"such as raw/bps/<topic> with topic one of: {', '.join(bps)}")
+    return topic
+
+
+def add_file(file: PathLike, topic: str, extra_dir: PathLike, bundle_root: PathLike | None = None) -> ManifestEntry:
     """Copy ``file`` into ``extra_dir/topic/`` and record its size and SHA-256 in ``extra_dir/MANIFEST.tsv``.
 
     Parameters
@@ -461,7 +552,12 @@ def add_file(file: PathLike, topic: str, extra_dir: PathLike) -> ManifestEntry:
     topic : str
         Bundle-relative folder, e.g. ``raw/bps/poverty_province``.
     extra_dir : str or PathLike
-        The user-additions folder (created if absent).
+        The user-additions folder (created if absent; an existing non-empty folder must hold a
+        ``MANIFEST.tsv``).
+    bundle_root : str or PathLike, optional
+        The bundle: ``topic`` must be one of its folders and, for ``raw/bps/<topic>`` and
+        ``raw/kemnaker``, the file must parse and (BPS) carry a title of that topic
+        (:func:`jamsostek_analysis.data.sources.bps.check_topic_title`).
 
     Returns
     -------
@@ -477,8 +573,16 @@ def add_file(file: PathLike, topic: str, extra_dir: PathLike) -> ManifestEntry:
     src = Path(file)
     if not src.is_file():
         raise BundleError(f"{src}: no such file to add")
-    topic = _check_relpath(topic.strip("/"), "--topic")
+    check_addition_name(src.name)
+    if bundle_root is not None:
+        topic = check_topic(topic, bundle_root)
+        _check_content(src, topic, Path(bundle_root))
+    else:
+        topic = _check_relpath(topic.strip().strip("/"), "--topic")
     extra = Path(extra_dir).expanduser()
+    if extra.is_dir() and any(extra.iterdir()) and not (extra / MANIFEST_NAME).is_file():
+        raise BundleError(f"{extra}: user-additions folder holds files but no {MANIFEST_NAME}; "
+                          "use an empty or new folder, or one written by `data add`")
     extra.mkdir(parents=True, exist_ok=True)
     rel = f"{topic}/{src.name}"
     dest = extra / rel
@@ -501,11 +605,29 @@ def add_file(file: PathLike, topic: str, extra_dir: PathLike) -> ManifestEntry:
         finally:
             Path(tmp).unlink(missing_ok=True)
     mpath = extra / MANIFEST_NAME
-    entries = read_manifest(mpath) if mpath.exists() else {}
+    entries = read_manifest(mpath, allow_empty=True) if mpath.exists() else {}
     entries[rel] = ManifestEntry(rel, dest.stat().st_size, sha)
     write_manifest(mpath, entries.values())
     _VERIFIED.clear()
     return entries[rel]
+
+
+def _check_content(src: Path, topic: str, bundle_root: Path) -> None:
+    """Parse a file about to be added with the reader of its topic (BPS exports: title vs topic)."""
+    parts = topic.split("/")
+    if len(parts) == 3 and parts[:2] == ["raw", "bps"]:
+        from jamsostek_analysis.data.sources.bps import check_topic_title
+
+        check_topic_title(src, parts[2], DataBundle(root=bundle_root))
+    elif topic == "raw/kemnaker":
+        from jamsostek_analysis.data.sources.kemnaker import KEMNAKER_RELPATH, parse_kemnaker_participants
+
+        if src.name != PurePosixPath(KEMNAKER_RELPATH).name:
+            raise BundleError(f"{src}: raw/kemnaker is read only as {PurePosixPath(KEMNAKER_RELPATH).name}; "
+                              "a file of another name would never be read")
+        from jamsostek_analysis.data.sources._text import read_text_file
+
+        parse_kemnaker_participants(read_text_file(src), source_file=src.name)
 
 
 def additions_dir(extra_data: Sequence[PathLike] | None = None) -> Path:
@@ -549,6 +671,6 @@ def add_user_file(
     bundle = DataBundle.locate(data_dir, ())
     if extra.resolve().is_relative_to(bundle.root):
         raise BundleError(f"{extra}: user additions must live outside the read-only bundle {bundle.root}")
-    entry = add_file(file, topic, extra)
+    entry = add_file(file, topic, extra, bundle_root=bundle.root)
     shadowed = bundle.root / entry.relpath
     return AddedFile(entry, extra, shadowed if shadowed.exists() else None)

@@ -39,6 +39,7 @@ from jamsostek_analysis.data.columns import (
     COMPILED_COLUMNS,
     PANEL_COLUMNS,
     REGISTRY,
+    VALID_RANGES,
     BpsSelection,
     bps_columns,
 )
@@ -56,6 +57,9 @@ from jamsostek_analysis.geography import (
 
 __all__ = [
     "PANEL_COLUMNS",
+    "VALID_RANGES",
+    "check_valid_ranges",
+    "panel_csv_bytes",
     "AGGREGATION_RULES",
     "boundary_for_year",
     "panel_province_set",
@@ -82,6 +86,40 @@ _WEIGHTED_RULES: dict[str, tuple[tuple[str, ...], Any]] = {
     "labour_force_mean": (("employed", "tpt"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0)),
     "working_age_mean": (("employed", "tpt", "tpak"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0) / (g["tpak"] / 100.0)),
 }
+
+#: selection name of a BPS cell (e.g. 'tpt_b05') -> the panel column whose valid range applies
+_SELECTION_COLUMN: dict[str, str] = {n: c.name for c in bps_columns() for n in c.selection_names()}
+
+
+def check_valid_ranges(frame: pd.DataFrame, where: str, columns: Mapping[str, str] | None = None) -> None:
+    """PanelError for the first value outside its column's ``valid_range`` (column registry
+    :data:`jamsostek_analysis.data.columns.VALID_RANGES`; NaN is allowed).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows with ``province_code`` and ``year`` (and optionally ``source_file``).
+    where : str
+        Source named in the message (e.g. ``'raw/bps/poverty_province (p0)'``).
+    columns : mapping, optional
+        Column of ``frame`` -> panel column whose range applies; default every panel column present.
+    """
+    cols = columns if columns is not None else {c: c for c in frame.columns if c in VALID_RANGES}
+    for col, panel_col in cols.items():
+        lo, hi = VALID_RANGES[panel_col]
+        v = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isnan(v) & ((v < lo) | (v > hi))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            row = frame.iloc[i]
+            src = f" in {row['source_file']}" if "source_file" in frame.columns else ""
+            raise PanelError(
+                f"{where}{src}: {panel_col} = {v[i]:g} for province {row['province_code']}, year {int(row['year'])} "
+                f"is outside the valid range {lo:g} to {hi:g}"
+                + (f" ({int(bad.sum())} value(s) in all)" if bad.sum() > 1 else "")
+                + "; a wrong unit, decimal mark or column?"
+            )
+
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -169,6 +207,10 @@ def select_variable(long: pd.DataFrame, spec: BpsSelection, column: str | None =
     d = d.assign(_rank=d["period"].map(order).fillna(len(order)), _na=d["value"].isna())
     d = d.sort_values(["region_code", "year", "_na", "_rank"], kind="stable")
     d = d.drop_duplicates(["region_code", "year"], keep="first")
+    range_col = _SELECTION_COLUMN.get(column, column)
+    if range_col in VALID_RANGES:
+        check_valid_ranges(d.rename(columns={"region_code": "province_code"}), f"raw/bps/{spec.topic}",
+                           {"value": range_col})
     return d.rename(columns={"region_code": "province_code"})[["province_code", "year", "value", "period", "source_file"]].reset_index(drop=True)
 
 
@@ -644,6 +686,9 @@ def build_province_panel(
                           "bpjstk_pu": compiled.rename(columns={"bpjstk_pu": "value"})},
                          first if first_year is None else -10**6, last if last_year is None else 10**6, (first, last))
     panel = _skeleton(first, last, names)
+    check_valid_ranges(compiled, "raw/compiled (R2-D1)", {"employed": "employed", "employees_buruh": "employees",
+                                                          "bpjstk_pu": "bpjstk_pu", "bpjstk_bpu": "bpjstk_bpu"})
+    check_valid_ranges(kemnaker, "raw/kemnaker (S01)", {"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
 
     cells["p1"], shifted = _mask_shifted_p1_2012(cells["p1"], cells["p0"])
     for col in [c for c in PANEL_COLUMNS if c in REGISTRY and REGISTRY[c].kind in ("bps", "compiled")]:
@@ -673,6 +718,7 @@ def build_province_panel(
     panel = _attach_bpjstk(panel, compiled, kemnaker, bpjstk_source)
     panel = panel[PANEL_COLUMNS].sort_values(["year", "province_code"], kind="stable").reset_index(drop=True)
     _check_unique(panel.assign(source_file="panel"), ["province_code", "year"], "build_province_panel")
+    check_valid_ranges(panel, "build_province_panel")
     return panel
 
 
@@ -752,10 +798,22 @@ def replace_dictionary_section(readme_text: str, panel: pd.DataFrame | None = No
     return head + README_MARKER + "\n\n" + dictionary_markdown(panel)
 
 
+def panel_csv_bytes(panel: pd.DataFrame) -> bytes:
+    """The panel as CSV bytes: stable row order (year, province_code), float format ``%.12g``."""
+    out = panel.sort_values(["year", "province_code"], kind="stable")
+    return out.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n").encode("utf-8")
+
+
+def dictionary_csv_bytes(panel: pd.DataFrame | None = None) -> bytes:
+    """The data dictionary (:func:`data_dictionary` of ``panel``) as CSV bytes."""
+    return data_dictionary(panel).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def write_panel_csv(panel: pd.DataFrame, path: str | Path) -> Path:
-    """Write the panel with stable row order (year, province_code) and float format ``%.12g``."""
+    """Write the panel (:func:`panel_csv_bytes`) atomically: a temporary file renamed into place."""
+    from jamsostek_analysis.data.bundle import _atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = panel.sort_values(["year", "province_code"], kind="stable")
-    out.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    _atomic_write(path, panel_csv_bytes(panel))
     return path

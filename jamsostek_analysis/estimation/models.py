@@ -701,7 +701,32 @@ def _read_columns(data: pd.DataFrame, spec: _Spec):
     for c in spec.label_cols:
         if c not in labels:
             labels[c] = _label_codes(data[c])
+    if spec.model == "twfe" and not spec.needs_time and spec.unit in labels and spec.time in labels:
+        _check_unique_unit_time(data, spec, labels[spec.unit], labels[spec.time])
     return values, labels, ucode, tvals
+
+
+def _check_unique_unit_time(data: pd.DataFrame, spec: _Spec, ucode: np.ndarray, tcode: np.ndarray) -> None:
+    """EstimationError naming the rows of the first duplicated (unit, period) pair.
+
+    With unit and period fixed effects a second row for one unit and period is a second
+    observation of the same cell: conflicting values move the estimate (and identical ones
+    double its weight), so it is refused as for first differences.
+    """
+    ok = np.flatnonzero((ucode >= 0) & (tcode >= 0))
+    if ok.size == 0:
+        return
+    key = ucode[ok] * (int(tcode.max()) + 1) + tcode[ok]
+    dupl = pd.Series(key).duplicated(keep=False).to_numpy()
+    if dupl.any():
+        rows = ok[dupl]
+        same = rows[key[dupl] == key[dupl][0]]
+        u, t = (v.item() if hasattr(v, "item") else v for v in (data[spec.unit].iloc[same[0]], data[spec.time].iloc[same[0]]))
+        raise EstimationError(
+            f"duplicate ({spec.unit}, {spec.time}) = ({u!r}, {t!r}) in rows "
+            f"{', '.join(repr(data.index[i]) for i in same[:5])}; the two-way fixed-effects model needs one "
+            "row per unit and period (remove or aggregate the duplicates)"
+        )
 
 
 def _add_lags_leads(spec: _Spec, values: dict, ucode, tvals, n_input: int) -> tuple[list[str], dict[str, str]]:

@@ -74,6 +74,7 @@ MISSING_MARKERS = frozenset({"", "-", "\u2013", "\u2014", "...", "\u2026", "..",
 PERIODS: dict[str, str] = {
     "semester 1 (maret)": "March",
     "semester 2 (september)": "September",
+    "semester 1 (march)": "March",
     "tahunan": "Annual",
     "maret": "March",
     "september": "September",
@@ -99,6 +100,9 @@ AREAS: dict[str, str] = {
     "total": "Jumlah",
 }
 """Printed area label (lower case) -> normalised category."""
+
+PRICE_LABEL = re.compile(r"^Harga (Berlaku|Konstan(?: \d{4})?)$")
+"""Other category labels of the stacked header (GRDP tables: current / constant prices)."""
 
 NO_PERIOD = "NA"
 NO_CATEGORY = "Jumlah"
@@ -152,6 +156,11 @@ def _read_rows(path: Path) -> list[list]:
     except UnicodeDecodeError as exc:
         raise ParseError(f"{path.name}: not UTF-8 text at byte {exc.start}") from exc
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if bad:
+        row = text.count("\n", 0, bad.start()) + 1
+        raise ParseError(f"{path.name}, row {row}: control character {bad.group()!r} in the text "
+                         "(NUL or other binary byte); expected a plain-text CSV export")
     try:
         return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
     except csv.Error as exc:
@@ -213,6 +222,14 @@ def _period_of(label: str) -> str | None:
     return PERIODS.get(" ".join(label.lower().split()))
 
 
+_PERIOD_LABELS = [k for k in PERIODS if " " in k or k.isalpha()]
+
+
+def _known_category(label: str) -> bool:
+    """True for an area label (:data:`AREAS`) or a price basis (:data:`PRICE_LABEL`)."""
+    return " ".join(label.lower().split()) in AREAS or bool(PRICE_LABEL.match(" ".join(label.split())))
+
+
 def _category_of(label: str) -> str:
     return AREAS.get(" ".join(label.lower().split()), label)
 
@@ -225,7 +242,10 @@ def _flat_column(label: str) -> tuple[str, str, str]:
     base = _PAREN.sub(" ", text)
     period = NO_PERIOD
     m = re.match(r"^(.*?)\s+-\s+(\S.*?)\s*$", base)
-    if m and _period_of(m.group(2)) is not None:
+    if m and _period_of(m.group(2)) is None:
+        raise ParseError(f"unknown period label {m.group(2)!r} in header {label!r}; expected one of "
+                         f"{', '.join(sorted(set(_PERIOD_LABELS)))}")
+    if m:
         base, period = m.group(1), _period_of(m.group(2))
     base = " ".join(base.split())
     acronyms = [p for p in parens if _ACRONYM.match(p)]
@@ -247,18 +267,90 @@ def _flat_column(label: str) -> tuple[str, str, str]:
 
 
 _NUM = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+_NUMERIC_TEXT = re.compile(r"^[+-]?\d[\d.,]*$")
+
+#: number conventions of a file: decimal mark and thousands separator
+CONVENTIONS: dict[str, tuple[str, str]] = {"point": (".", ","), "comma": (",", ".")}
 
 
-def _thousands_commas(cells: Sequence[str]) -> bool:
-    """True if some cell writes thousands with commas (``1,234,567`` or ``1,234.5``)."""
-    for c in cells:
-        if "," in c and (c.count(",") > 1 or ("." in c and c.rfind(".") > c.rfind(","))):
-            return True
-    return False
+def _strip_number(cell: str) -> str:
+    """Text of a numeric cell without footnote marker, spaces and sign-irrelevant blanks."""
+    m = _MARKER.match(cell)
+    if m and m.group("num"):
+        cell = m.group("num").strip()
+    return cell.replace(" ", "").replace("\u202f", "")
 
 
-def _to_float(cell, comma_thousands: bool) -> tuple[float, str] | None:
-    """(value, footnote marker) or None if ``cell`` is not a number or a missing marker."""
+def _evidence(body: str) -> str | None:
+    """Which convention one numeric text proves: 'comma' (``1.234,5``, ``1.234.567``, ``12,5``),
+    'point' (``1,234.5``, ``1,234,567``, ``12.5``) or None (no separator, or one separator followed
+    by exactly three digits: ``6.643`` and ``6,643`` fit both)."""
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        return "comma" if body.rfind(",") > body.rfind(".") else "point"
+    if dots > 1:
+        return "comma"
+    if commas > 1:
+        return "point"
+    if dots == 1:
+        return None if len(body) - body.rfind(".") - 1 == 3 else "point"
+    if commas == 1:
+        return None if len(body) - body.rfind(",") - 1 == 3 else "comma"
+    return None
+
+
+def number_convention(cells: Sequence[tuple[str, str]], name: str) -> str | None:
+    """Decide a file's number convention once, from all its text cells.
+
+    Parameters
+    ----------
+    cells : sequence of (cell text, where)
+        Every text value cell of the file with its position (``'row 5, column 3'``) for messages.
+    name : str
+        File name for messages.
+
+    Returns
+    -------
+    str or None
+        ``'point'`` (decimal point, comma thousands), ``'comma'`` (decimal comma, point
+        thousands) or None when no cell decides it (every separator is a lone ``.`` or a lone
+        ``,``; each is then read as the decimal mark).
+
+    Raises
+    ------
+    ParseError
+        If some cells prove one convention and others the other one (``5.482,5`` next to
+        ``12.5``), or, with no proof either way, lone ``.`` and lone ``,`` both occur: the file
+        mixes number formats and no reading is safe (the message names both cells).
+    """
+    first: dict[str, str] = {}
+    lone: dict[str, str] = {}
+    for text, where in cells:
+        body = _strip_number(text).lstrip("+-")
+        if not body or not _NUMERIC_TEXT.match(body) or not body[-1].isdigit():
+            continue
+        ev = _evidence(body)
+        if ev is not None:
+            first.setdefault(ev, f"{where} ({text!r})")
+        elif "." in body or "," in body:
+            lone.setdefault("." if "." in body else ",", f"{where} ({text!r})")
+    if len(first) == 2:
+        raise ParseError(f"{name}: mixed number formats: {first['comma']} uses a decimal comma but "
+                         f"{first['point']} a decimal point; expected one convention per file")
+    if first:
+        return next(iter(first))
+    if len(lone) == 2:
+        raise ParseError(f"{name}: mixed number formats: {lone['.']} and {lone[',']} use different "
+                         "separators and no cell shows which is the decimal mark; expected one convention per file")
+    return None
+
+
+def _to_float(cell, convention: str | None) -> tuple[float, str] | None:
+    """(value, footnote marker) or None if ``cell`` is not a number or a missing marker.
+
+    ``convention`` is the file's (see :func:`number_convention`); None reads a lone ``.`` or
+    ``,`` as the decimal mark.
+    """
     if isinstance(cell, bool):
         return None
     if isinstance(cell, (int, float, np.integer, np.floating)):
@@ -272,39 +364,26 @@ def _to_float(cell, comma_thousands: bool) -> tuple[float, str] | None:
         s, mark = m.group("num").strip(), m.group("mark")
         if s in MISSING_MARKERS:
             return float("nan"), mark
-    if _NUM.match(s):
+    if _NUM.match(s) and (convention != "comma" or "." not in s):
         return float(s), mark
     t = s.replace(" ", "").replace("\u202f", "")
     neg = t.startswith("-")
     body = t[1:] if neg or t.startswith("+") else t
     if not re.fullmatch(r"[\d.,]+", body) or not body[0].isdigit() or not body[-1].isdigit():
         return None
-    dots, commas = body.count("."), body.count(",")
-    if dots and commas:
-        if body.rfind(",") > body.rfind("."):  # 1.234,5
-            num = body.replace(".", "").replace(",", ".")
-            groups = body.split(",")[0].split(".")
-        else:  # 1,234.5
-            num = body.replace(",", "")
-            groups = body.split(".")[0].split(",")
-        if any(len(g) != 3 for g in groups[1:]):
+    if convention is None:
+        if body.count(".") + body.count(",") != 1:
             return None
-    elif dots > 1 or commas > 1:
-        sep = "." if dots else ","
-        groups = body.split(sep)
-        if len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
-            return None
-        num = body.replace(sep, "")
-    elif commas == 1:
-        if comma_thousands:
-            a, b = body.split(",")
-            if len(b) != 3 or len(a) > 3:
-                return None
-            num = a + b
-        else:
-            num = body.replace(",", ".")
+        num = body.replace(",", ".")
     else:
-        return None
+        dec, th = CONVENTIONS[convention]
+        if body.count(dec) > 1:
+            return None
+        whole, _, frac = body.partition(dec)
+        groups = whole.split(th)
+        if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+            return None
+        num = "".join(groups) + ("." + frac if frac else "")
     return (-float(num) if neg else float(num)), mark
 
 
@@ -332,7 +411,10 @@ def _parse_header(path: Path, rows: list[list]) -> tuple[str, str, list[_Column]
             raise ParseError(f"{name}, row 1: one-row header table but the file name has no ', YYYY' year")
         cols = []
         for j, lab in enumerate(first[1:], start=1):
-            cat, per, unit = _flat_column(lab)
+            try:
+                cat, per, unit = _flat_column(lab)
+            except ParseError as exc:
+                raise ParseError(f"{name}, row 1, column {j + 1}: {exc}") from None
             cols.append(_Column(j, lab, file_year, per, cat, unit))
         title = " ".join(_FILE_YEAR.sub("", path.stem).split())
         return title, first[0], cols, 1, "flat"
@@ -378,6 +460,12 @@ def _parse_stacked(path: Path, rows: list[list], file_year: int | None) -> tuple
                 if cells[j]:
                     periods[j] = _period_of(cells[j])
         elif vals and ri > 1:
+            for j, c in enumerate(cells[1:], start=2):
+                if c and not _known_category(c):
+                    raise ParseError(
+                        f"{name}, row {ri + 1}, column {j}: unknown header label {c!r}; expected a year, a period "
+                        f"({', '.join(sorted(set(_PERIOD_LABELS)))}), an area ({', '.join(sorted(AREAS))}) or "
+                        "'Harga Berlaku' / 'Harga Konstan <year>'")
             filled, last = [], ""
             for j in range(1, ncol):
                 last = cells[j] or last
@@ -449,8 +537,9 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
     area_rows = bool(data_rows) and all(
         _s(r[0]).lower() in AREAS for r in data_rows if r and _s(r[0]) and not _is_blank(r[1:])
     ) and any(_s(r[0]) for r in data_rows)
-    flat_text = [_s(v) for r in data_rows for v in r[1:] if isinstance(v, str)]
-    comma_thousands = _thousands_commas(flat_text)
+    convention = number_convention(
+        [(v, f"row {start + k + 1}, column {j + 1}") for k, r in enumerate(data_rows)
+         for j, v in enumerate(r[1:ncol], start=1) if isinstance(v, str)], name)
 
     out: dict[str, list] = {c: [] for c in COLUMNS}
     out_rows: list[int] = []
@@ -517,7 +606,7 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
                 raise RegionError(str(exc) if name in str(exc) else f"{name}, row {lineno}: {exc}") from None
         for col in cols:
             cell = row[col.index] if col.index < len(row) else ""
-            parsed = _to_float(cell, comma_thousands)
+            parsed = _to_float(cell, convention)
             if parsed is None:
                 raise ParseError(f"{name}, row {lineno}, column {col.index + 1} ({col.label}): expected a number "
                                  f"or a missing marker ('-', '...'), found {_s(cell)!r}")
@@ -641,6 +730,9 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
     unresolved: dict[str, list[str]] = {}
     for p in files:
         df = read_bps_table(p, resolver)
+        if df.empty and bundle.origin(p) != "bundle":
+            raise ParseError(f"{p}: header but no data rows; a user addition must publish at least one region "
+                             "(only the bundle's own, checksummed empty files are accepted)")
         footnotes[p.name] = df.attrs.get("footnotes", [])
         unresolved[p.name] = df.attrs.get("unresolved_districts", [])
         df.attrs = {}
@@ -745,3 +837,58 @@ def _merge_origins(df: pd.DataFrame, return_overrides: bool = False):
         return out, ov[OVERRIDE_COLUMNS]
     out = df[~drop].reset_index(drop=True)
     return (out, empty) if return_overrides else out
+
+
+def topic_indicators(bundle: DataBundle, topic: str) -> set[str]:
+    """Indicator ids (:func:`indicator_id` of the titles) of the bundle's own exports in ``raw/bps/<topic>``."""
+    folder = Path(bundle.root) / "raw" / "bps" / topic
+    out = set()
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("."):
+            rows = _read_rows(p)
+            while rows and _is_blank(rows[-1]):
+                rows.pop()
+            out.add(indicator_id(_parse_header(p, rows)[0]))
+    return out
+
+
+def check_topic_title(path: str | Path, topic: str, bundle: DataBundle) -> pd.DataFrame:
+    """Parse an export meant for ``raw/bps/<topic>`` and check that its title belongs to the topic.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export to be added.
+    topic : str
+        BPS topic folder name (``'hdi_province'``).
+    bundle : DataBundle
+        The bundle whose exports in that folder define the topic's titles.
+
+    Returns
+    -------
+    DataFrame
+        The parsed table (:func:`read_bps_table`).
+
+    Raises
+    ------
+    ParseError
+        If the file does not parse, has no data rows, or its title's indicator (e.g.
+        ``'persentase tenaga kerja formal'``) is not one of the topic's (names both).
+    """
+    from jamsostek_analysis.data.regions import RegionResolver, default_resolver
+    from jamsostek_analysis.errors import BundleError
+
+    path = Path(path)
+    try:
+        resolver = RegionResolver.from_bundle(bundle)
+    except BundleError:  # a partial bundle without geo/: the shipped region lists
+        resolver = default_resolver()
+    df = read_bps_table(path, resolver)
+    if df.empty:
+        raise ParseError(f"{path.name}: header but no data rows; nothing to add")
+    known = topic_indicators(bundle, topic)
+    title = str(df["title"].iloc[0])
+    if known and indicator_id(title) not in known:
+        raise ParseError(f"{path.name}: table title {title!r} (indicator {indicator_id(title)!r}) does not belong to "
+                         f"topic raw/bps/{topic}, whose exports are: {', '.join(repr(k) for k in sorted(known))}")
+    return df

@@ -56,7 +56,10 @@ def parse_compiled_panel(text_or_frame: str | pd.DataFrame, source_file: str = C
     if isinstance(text_or_frame, str):
         import io
 
-        raw = pd.read_csv(io.StringIO(text_or_frame.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+        try:
+            raw = pd.read_csv(io.StringIO(text_or_frame.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ParseError(f"{source_file}: malformed CSV ({str(exc).strip()})") from exc
     else:
         raw = text_or_frame.astype(str)
     cols = [str(c).strip() for c in raw.columns]
@@ -166,7 +169,9 @@ def read_compiled_panel(bundle: Any = None, resolver: Any = None, *, check: bool
 
         bundle = DataBundle.locate()
     path = Path(bundle.path(COMPILED_PANEL_RELPATH))
-    df = parse_compiled_panel(path.read_text(encoding="utf-8"), source_file=path.name)
+    from jamsostek_analysis.data.sources._text import read_text_file
+
+    df = parse_compiled_panel(read_text_file(path), source_file=path.name)
     if check:
         problems = check_lags(df, source_file=path.name)
         if problems:

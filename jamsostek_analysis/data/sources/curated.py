@@ -87,7 +87,14 @@ def read_curated(bundle: Any = None, name: str = "") -> pd.DataFrame:
         raise ParseError("read_curated: expected a file name in curated/, e.g. 'bps_labour_national'")
     fname = name if name.endswith(".csv") else f"{name}.csv"
     path = Path(bundle.path(f"{CURATED_DIR}/{fname}"))
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
+    import io
+
+    from jamsostek_analysis.data.sources._text import read_text_file
+
+    try:
+        raw = pd.read_csv(io.StringIO(read_text_file(path)), dtype=str, keep_default_na=False, na_values=[])
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ParseError(f"{fname}: malformed CSV ({str(exc).strip()})") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
     raw = raw.replace({"": pd.NA})
     if fname != "sources.csv" and fname not in REFERENCE_TABLES:

@@ -72,7 +72,10 @@ def parse_kemnaker_participants(text: str, source_file: str = KEMNAKER_RELPATH) 
         A province printed twice (duplicate province-year).
     """
     text = text.lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True))
+    except csv.Error as exc:
+        raise ParseError(f"{source_file}: malformed CSV ({exc})") from exc
     if not rows:
         raise ParseError(f"{source_file}: empty file")
     header = [h.strip() for h in rows[0]]
@@ -138,8 +141,9 @@ def read_kemnaker_participants(bundle: Any = None, resolver: Any = None) -> pd.D
 
         bundle = DataBundle.locate()
     path = Path(bundle.path(KEMNAKER_RELPATH))
-    text = path.read_text(encoding="utf-8")
-    df = parse_kemnaker_participants(text, source_file=path.name)
+    from jamsostek_analysis.data.sources._text import read_text_file
+
+    df = parse_kemnaker_participants(read_text_file(path), source_file=path.name)
     if resolver is None:
         from jamsostek_analysis.data.regions import RegionResolver
 
