@@ -239,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_rep.add_argument("--out", type=Path, default=Path("build"), help="folder for executed notebooks and the run manifest")
     p_rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_rep.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="run although some data files are not listed in any MANIFEST.tsv (they are named on the console "
+        "and marked unverified in the run manifest)",
+    )
     return parser
 
 
@@ -417,6 +423,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         notebooks_dir=getattr(args, "notebooks_dir", None),
         progress=not args.no_progress,
         log=_stderr,
+        allow_unverified=getattr(args, "allow_unverified", False),
     )
     print(("reproduce: all notebooks ran" if report.ok else "reproduce: FAILED") + "\n" + report.message())
     return EXIT_OK if report.ok else EXIT_FAILURE

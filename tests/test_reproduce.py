@@ -331,7 +331,10 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
     assert "reproduce: all notebooks ran" in captured.out and f"data bundle {bundle.resolve()} verified" in captured.err
     manifest = json.loads((tmp_path / "out" / "run_manifest.json").read_text())
     assert manifest["data"]["bundle"] == str(bundle.resolve())
-    assert manifest["data"]["files"] == [{"relpath": "raw/x.csv", "origin": "bundle", "bytes": len(content), "sha256": sha}]
+    assert manifest["data"]["files"] == [
+        {"relpath": "raw/x.csv", "origin": "bundle", "bytes": len(content), "sha256": sha, "verified": True}
+    ]
+    assert manifest["data"]["n_unverified"] == 0
     assert manifest["environment"]["JAMSOSTEK_DATA_DIR"] == str(bundle.resolve())
 
     # an altered data file stops the run before any notebook is executed

@@ -564,6 +564,97 @@ class _Runner:
 
 
 # --------------------------------------------------------------------------------------------
+# guards of a run: loopback, one run at a time, outputs outside the inputs
+
+LOCK_FILE = ".reproduce.lock"
+
+
+def check_loopback(host: str = "127.0.0.1") -> None:
+    """ReproduceError unless a TCP socket can be bound on ``host`` (Jupyter kernels talk over it).
+
+    Without a loopback interface kernel start-up would hang for two minutes and end in tracebacks.
+    """
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+    except OSError as exc:
+        raise ReproduceError(
+            f"cannot open a socket on {host} ({exc.strerror or exc}): the notebooks run in Jupyter kernels, which "
+            "need the loopback interface; bring it up (e.g. `ip link set lo up`, or run the container without "
+            "--network none) and rerun"
+        ) from None
+
+
+class RunLock:
+    """An exclusive, non-blocking lock on a folder (``<folder>/.reproduce.lock``, ``fcntl.flock``).
+
+    Two ``reproduce`` runs writing the same outputs or build folder would mix their files; the
+    second one is refused with the process id of the first. The lock ends with the process.
+    """
+
+    def __init__(self, folders: Iterable[Path]) -> None:
+        self.folders = sorted({Path(f).resolve() for f in folders})
+        self._handles: list[Any] = []
+
+    def acquire(self) -> RunLock:
+        import fcntl
+
+        try:
+            for folder in self.folders:
+                folder.mkdir(parents=True, exist_ok=True)
+                fh = open(folder / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "unknown"
+                    fh.close()
+                    raise ReproduceError(
+                        f"{folder}: another reproduce run (process {holder}) is writing here; wait for it to end "
+                        "(two runs at once would mix their outputs)"
+                    ) from None
+                fh.seek(0)
+                fh.truncate()
+                fh.write(str(os.getpid()))
+                fh.flush()
+                self._handles.append(fh)
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def release(self) -> None:
+        for fh in self._handles:
+            fh.close()  # closing the file releases the flock
+        self._handles = []
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def outputs_root(env: Mapping[str, str] | None = None) -> Path:
+    """Absolute folder of figures and tables: ``JAMSOSTEK_OUTPUT_DIR`` of ``env`` (else of the
+    process), resolved once against the current directory, or ``<repo>/figures``."""
+    from jamsostek_analysis.output.figures import output_dir
+
+    value = (env or {}).get(ENV_OUTPUT_DIR) or os.environ.get(ENV_OUTPUT_DIR)
+    if value:
+        return Path(value).expanduser().resolve()
+    return output_dir("figures", create=False)
+
+
+def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    from jamsostek_analysis.output.guard import atomic_write_bytes
+
+    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
 # the run
 
 
@@ -639,6 +730,31 @@ def run_notebooks(
         raise ReproduceError(f"--jobs {jobs}: expected at least 1")
     if timeout <= 0:
         raise ReproduceError(f"--timeout {timeout}: expected a positive number of seconds")
+    check_loopback()
+    lock = RunLock([out_dir, outputs_root(env)]).acquire()
+    try:
+        return _run_locked(notebooks_dir, out_dir, t0=t0, jobs=jobs, timeout=timeout, only=only, env=env,
+                           progress=progress, bundle=bundle, log=log)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    notebooks_dir: Path,
+    out_dir: Path,
+    *,
+    t0: float,
+    jobs: int,
+    timeout: int,
+    only: Sequence[str] | None,
+    env: Mapping[str, str] | None,
+    progress: bool,
+    bundle: DataBundle | None,
+    log: Callable[[str], None] | None,
+) -> RunReport:
+    """:func:`run_notebooks` once the checks passed and the run lock is held."""
+    import nbformat
+
     specs = select(load_pipeline(notebooks_dir, check_files=False), only)
     missing = []
     for s in specs:
@@ -660,12 +776,23 @@ def run_notebooks(
 
     kernel_env = _default_env(out_dir)
     kernel_env.update({k: str(v) for k, v in (env or {}).items()})
+    if kernel_env.get(ENV_OUTPUT_DIR):  # resolved once: the kernels run in the notebooks folder
+        kernel_env[ENV_OUTPUT_DIR] = str(outputs_root(kernel_env))
+    manifest_path = out_dir / MANIFEST_FILE
+    # marked incomplete before anything runs: an interrupted or crashed run never leaves an "ok"
+    _write_json_atomic(manifest_path, {
+        "status": "incomplete",
+        "note": "run started; this file is rewritten when the run ends (status ok, failed or interrupted)",
+        "started_pid": os.getpid(),
+        "notebooks": [s.name for s in specs],
+    })
 
     bar = _progress_bar(
         sum(1 for nb, _ in loaded.values() for c in nb.cells if c.cell_type == "code" and c.source.strip()),
         progress and sys.stderr.isatty(),
     )
     lock = threading.Lock()
+    interrupted = False
 
     def emit(line: str) -> None:
         if bar is not None:
@@ -750,9 +877,11 @@ def run_notebooks(
                     elif not failed:
                         failed = True
                         runner.cancel_all()
-        except BaseException:  # Ctrl-C or a bug: interrupt the kernels so the worker threads end promptly
+        except BaseException as exc:  # Ctrl-C or a bug: interrupt the kernels so the worker threads end promptly
             runner.cancel_all()
-            raise
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
+            interrupted = True
         finally:
             pool.shutdown(wait=True)
     finally:
@@ -761,7 +890,9 @@ def run_notebooks(
 
     failed_names = [r.name for r in runs.values() if r.status == "failed"]
     for r in runs.values():
-        if r.status == "pending":
+        if interrupted and r.status in ("pending", "cancelled", "failed"):
+            r.status, r.note = "interrupted", "the run was interrupted (Ctrl-C)"
+        elif r.status == "pending":
             r.status = "skipped"
             r.note = f"not run because {', '.join(failed_names) or 'another notebook'} failed"
         elif r.status == "cancelled":
@@ -773,8 +904,11 @@ def run_notebooks(
         ordered, specs=specs, notebooks_dir=notebooks_dir, out_dir=out_dir, total_seconds=total, jobs=jobs,
         timeout=timeout, env=kernel_env, bundle=bundle,
     )
-    manifest_path = out_dir / MANIFEST_FILE
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if interrupted:
+        manifest["status"] = "interrupted"
+    _write_json_atomic(manifest_path, manifest)
+    if interrupted:
+        raise KeyboardInterrupt
     return RunReport(runs=ordered, total_seconds=total, out_dir=out_dir, manifest_path=manifest_path, manifest=manifest)
 
 
@@ -841,7 +975,7 @@ def build_manifest(
     """The run manifest as a JSON-ready dict."""
     from datetime import datetime, timezone
 
-    from jamsostek_analysis.output.figures import output_dir, repo_root
+    from jamsostek_analysis.output.figures import repo_root
 
     data: dict[str, Any]
     if bundle is None:
@@ -853,12 +987,12 @@ def build_manifest(
                 "bundle": str(bundle.root),
                 "extra": [str(p) for p in bundle.extra],
                 "n_files": int(len(table)),
-                "files": table.to_dict(orient="records"),
+                "n_unverified": int((~table["verified"]).sum()),
+                "files": [{**r, "verified": bool(r["verified"])} for r in table.to_dict(orient="records")],
             }
         except JamsostekError as exc:
             data = {"bundle": str(bundle.root), "error": str(exc)}
-    out_env = env.get(ENV_OUTPUT_DIR)
-    outputs_root = Path(out_env).resolve() if out_env else output_dir("figures", create=False)
+    out_root = outputs_root(env)
     repo = repo_root()
     needs = {s.name: list(s.needs) for s in specs}
     notebooks = []
@@ -882,7 +1016,7 @@ def build_manifest(
         "environment": {k: env.get(k) for k in (ENV_DATA_DIR, ENV_EXTRA_DATA, ENV_OUTPUT_DIR, ENV_BUILD_DIR, "PYTHONHASHSEED")},
         "data": data,
         "notebooks": notebooks,
-        "outputs": {"dir": str(outputs_root), "files": file_checksums(outputs_root)},
+        "outputs": {"dir": str(out_root), "files": file_checksums(out_root)},
     }
 
 
@@ -944,6 +1078,46 @@ def load_main_estimate(path: Path | str | None = None) -> dict | None:
     return rec
 
 
+def check_inputs(bundle: DataBundle, *, allow_unverified: bool = False) -> list[str]:
+    """Verify the bundle and the user additions before a run; return the lines to show on the console.
+
+    Parameters
+    ----------
+    bundle : DataBundle
+        The bundle and its user-additions folders.
+    allow_unverified : bool
+        Accept files that no ``MANIFEST.tsv`` lists (``--allow-unverified``); they are listed.
+
+    Returns
+    -------
+    list of str
+        One line per user-addition file used (which bundle file it replaces or that it is new)
+        and per unverified file accepted.
+
+    Raises
+    ------
+    BundleError
+        Verification failed (see :meth:`DataBundle.verify`).
+    ReproduceError
+        Files used without verification and ``allow_unverified`` is False.
+    """
+    table = bundle.checksums()
+    unverified = table.loc[~table["verified"], "relpath"].tolist()
+    if unverified and not allow_unverified:
+        shown = "\n  ".join(table.attrs.get("warnings", [])[:20])
+        raise ReproduceError(
+            f"{len(unverified)} file(s) are not listed in any MANIFEST.tsv and would be used without verification:\n  "
+            f"{shown}\nadd them with `jamsostek-analysis data add`, remove them, or pass --allow-unverified"
+        )
+    lines = []
+    for row in table[table["origin"] != "bundle"].itertuples(index=False):
+        replaces = (Path(bundle.root) / row.relpath).is_file()
+        lines.append(f"user addition {row.relpath} ({row.origin.removeprefix('extra:')}): "
+                     + ("replaces the bundle file of the same name" if replaces else "new file, read with the bundle's"))
+    lines += [f"warning: {rel} used without verification (--allow-unverified)" for rel in unverified]
+    return lines
+
+
 def default_notebooks_dir() -> Path:
     """``notebooks/`` of the source checkout (or of the working directory)."""
     from jamsostek_analysis.output.figures import repo_root
@@ -963,28 +1137,42 @@ def reproduce(
     notebooks_dir: str | os.PathLike | None = None,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    allow_unverified: bool = False,
 ) -> RunReport:
     """Verify the data bundle, then run every notebook (``jamsostek-analysis reproduce``).
 
     Locates the data bundle (``data_dir`` > ``$JAMSOSTEK_DATA_DIR`` > ``data/bundle``) and the
     user additions, verifies their checksums (a mismatch raises :class:`BundleError`) and runs
     the notebooks with ``JAMSOSTEK_DATA_DIR``/``JAMSOSTEK_EXTRA_DATA``/``JAMSOSTEK_BUILD_DIR`` set.
-    ``log`` receives progress lines (the bundle in use, notebooks starting and finishing).
-    """
-    import warnings
+    ``log`` receives progress lines (the bundle in use, every user-addition file used, notebooks
+    starting and finishing).
 
+    Refused before anything runs (named errors): files no manifest lists unless
+    ``allow_unverified`` (:func:`check_inputs`); ``out`` or ``$JAMSOSTEK_OUTPUT_DIR`` inside the
+    bundle or a user-additions folder, or not a folder
+    (:func:`jamsostek_analysis.output.guard.check_output_paths`); no loopback interface; another
+    run holding the lock of the same build or outputs folder (:class:`RunLock`). A relative
+    ``$JAMSOSTEK_OUTPUT_DIR`` is resolved once, against the current directory, for the kernels
+    and the manifest alike.
+    """
     from jamsostek_analysis.data.bundle import DataBundle
+    from jamsostek_analysis.output.guard import check_output_paths
 
     bundle = DataBundle.locate(data_dir, extra_data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bundle.verify(use_cache=True)
+    notes = check_inputs(bundle, allow_unverified=allow_unverified)
     env = {ENV_DATA_DIR: str(bundle.root), ENV_EXTRA_DATA: os.pathsep.join(str(p) for p in bundle.extra)}
-    out_dir = Path(out)
-    env[ENV_BUILD_DIR] = str(out_dir.resolve())
+    out_env = f"${ENV_OUTPUT_DIR}"
+    paths = check_output_paths({"--out": out, out_env: os.environ.get(ENV_OUTPUT_DIR) or None},
+                               bundle=bundle, folders=["--out", out_env])
+    out_dir = paths["--out"]
+    env[ENV_BUILD_DIR] = str(out_dir)
+    if out_env in paths:
+        env[ENV_OUTPUT_DIR] = str(paths[out_env])
     if log is not None:
         extra = f"; user additions: {', '.join(map(str, bundle.extra))}" if bundle.extra else ""
         log(f"data bundle {bundle.root} verified{extra}")
+        for note in notes:
+            log(note)
     return run_notebooks(
         notebooks_dir if notebooks_dir is not None else default_notebooks_dir(),
         out_dir,

@@ -561,7 +561,7 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
             footnotes_from = lineno
             continue
         if len(row) < ncol:
-            if values_blank and _FOOTNOTE_START.match(label):
+            if values_blank and _FOOTNOTE_START.match(label) and not _is_region(resolver, label):
                 footnotes_from = lineno
                 footnotes.append(label)
                 continue
@@ -634,6 +634,14 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
     df.attrs["unresolved_districts"] = unresolved
     df.attrs["source_file"] = name
     return df
+
+
+def _is_region(resolver: RegionResolver, label: str) -> bool:
+    """True if ``label`` names a province or INDONESIA (a cut-off data row, not a footnote)."""
+    try:
+        return resolver.is_national(label) or resolver.province_or_none(label) is not None
+    except RegionError:
+        return False
 
 
 def _frame(out: dict[str, list]) -> pd.DataFrame:

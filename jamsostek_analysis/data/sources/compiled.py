@@ -56,6 +56,7 @@ def parse_compiled_panel(text_or_frame: str | pd.DataFrame, source_file: str = C
     if isinstance(text_or_frame, str):
         import io
 
+        _check_field_counts(text_or_frame.lstrip("\ufeff"), source_file)
         try:
             raw = pd.read_csv(io.StringIO(text_or_frame.lstrip("\ufeff")), dtype=str, keep_default_na=False)
         except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -93,6 +94,23 @@ def parse_compiled_panel(text_or_frame: str | pd.DataFrame, source_file: str = C
             f"year {out['year'].iloc[i]} (first on line {first + 2})"
         )
     return out[["province", "year", *NUMERIC_COLUMNS, "line"]]
+
+
+def _check_field_counts(text: str, source_file: str) -> None:
+    """ParseError naming the first line whose number of fields differs from the header's."""
+    import csv
+    import io
+
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise ParseError(f"{source_file}: malformed CSV ({exc})") from exc
+    if not rows:
+        raise ParseError(f"{source_file}: malformed CSV (empty file, expected the header line)")
+    n = len(rows[0])
+    for i, row in enumerate(rows[1:], start=2):
+        if row and len(row) != n:
+            raise ParseError(f"{source_file}: line {i}: malformed CSV: expected {n} comma-separated fields, found {len(row)}")
 
 
 def check_lags(df: pd.DataFrame, source_file: str = COMPILED_PANEL_RELPATH, key: str = "province") -> list[str]:
