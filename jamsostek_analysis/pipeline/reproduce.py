@@ -721,8 +721,6 @@ def run_notebooks(
     ReproduceError
         If ``pipeline.toml`` is invalid, a notebook file is missing or ``jobs`` < 1.
     """
-    import nbformat
-
     t0 = time.perf_counter()
     notebooks_dir = Path(notebooks_dir).resolve()
     out_dir = Path(out_dir).resolve()

@@ -114,11 +114,10 @@ def bps_cases() -> None:
         i0 = _first_data(rows, spot_label)
         spot = float(rows[i0][spot_col])
         header_end = i0
-        cls = "silent wrong results" if True else ""
 
-        def case(m: str, data, expect, kind="bps_table", fname=name, **kw):
-            add(f"bps-{short}-{m}", cls if expect.get("error") is None else "tracebacks and silent wrong results",
-                kind, expect, {fname: data}, file=fname, **kw)
+        def case(m: str, data, expect, kind="bps_table", fname=name, short=short, **kw):
+            cls = "silent wrong results" if expect.get("error") is None else "tracebacks and silent wrong results"
+            add(f"bps-{short}-{m}", cls, kind, expect, {fname: data}, file=fname, **kw)
 
         row_no = i0 + 1  # 1-based line of the first data row
         # correct results: same values as the bundle file
