@@ -140,12 +140,13 @@ def run_bps_topic_extra(case, tmp, resolver):
 
 
 def run_select(case, tmp, resolver):
-    from jamsostek_analysis.data.panel import COVARIATE_SPECS, POVERTY_SPECS, select_variable
+    from jamsostek_analysis.data.columns import SELECTIONS
+    from jamsostek_analysis.data.panel import select_variable
     from jamsostek_analysis.data.sources.bps import read_bps_table
 
-    spec = next(s for s in (*POVERTY_SPECS, *COVARIATE_SPECS) if s.column == case["params"]["column"])
+    name = case["params"]["column"]
     df = read_bps_table(_case_file(case), resolver)
-    _expect_error(case["expect"], lambda: select_variable(df, spec))
+    _expect_error(case["expect"], lambda: select_variable(df, SELECTIONS[name], name))
 
 
 def _secondary(case, tmp, resolver, rel, reader):

@@ -208,7 +208,7 @@ def bps_cases() -> None:
     for short, column, new, what, *where in (("hdi", "hdi", "7203", "valid range 0 to 100"),
                                      ("tpt", "tpt_b04", "-1", "valid range 0 to 100", 2),
                                      ("formal", "formal_share", "140.5", "valid range 0 to 100"),
-                                     ("ump", "min_wage", "3.685", "valid range 100000 to 1e+08")):
+                                     ("ump", "min_wage", "3.685", "valid range 100000 to 5e+07")):
         rel, _, (label, col) = BPS_FILES[short]
         col = where[0] if where else col  # tpt: the August column (February is not used)
         rows = _rows(_text(rel))
@@ -226,7 +226,7 @@ def bps_cases() -> None:
     for k in range(i0, i0 + 5):
         b[k][1] = str(round(float(b[k][1]) / 1000, 3))
     add("range-population-1000x", "silent wrong results", "select",
-        err("PanelError", Path(rel).name, "population = ", "province 11", "valid range 100 to 300000", "5 value(s)"),
+        err("PanelError", Path(rel).name, "population = ", "province 11", "valid range 100 to 100000", "5 value(s)"),
         {Path(rel).name: _csv(b)}, file=Path(rel).name, column="population")
 
 
