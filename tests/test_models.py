@@ -447,5 +447,5 @@ def test_to_dict_is_json_and_tidy(panel):
     assert d["coefficients"]["coverage_rate"]["estimate"] == pytest.approx(res.params["coverage_rate"], rel=1e-15)
     assert d["n_clusters"] == 38 and d["vcov_type"].startswith("CR2")
     tidy = res.tidy()
-    assert list(tidy.columns) == ["term", "estimate", "std_error", "t", "p_value", "ci_low", "ci_high"]
-    assert tidy.loc[0, "t"] == pytest.approx(res.params.iloc[0] / res.bse.iloc[0], rel=1e-14)
+    assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df", "vcov"]
+    assert tidy.loc[0, "statistic"] == pytest.approx(res.params.iloc[0] / res.bse.iloc[0], rel=1e-14)

@@ -57,13 +57,21 @@ Let ``N`` be the number of observations, ``k`` the number of slope coefficients 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from jamsostek_analysis.errors import EstimationError
 
 __all__ = [
+    "VCOV_REGISTRY",
+    "VcovEstimate",
+    "VcovEstimator",
+    "get_vcov",
+    "register_vcov",
+    "vcov_names",
     "bread",
     "cluster_score_sums",
     "crv1_factor",
@@ -589,3 +597,162 @@ def t_pvalues(t: np.ndarray | float, df: float) -> np.ndarray:
     if not np.isfinite(df):
         return 2 * stats.norm.sf(np.abs(t))
     return 2 * stats.t.sf(np.abs(t), df)
+
+
+# --------------------------------------------------------------------------------------------
+# registry of variance estimators (used by fit_panel and PanelResult.with_vcov)
+# --------------------------------------------------------------------------------------------
+class FittedDesign(Protocol):
+    """What a variance estimator reads from a fit (``models._VarianceInputs`` provides it).
+
+    ``X``/``resid`` absorbed and ``sqrt(w)``-scaled; ``cluster`` compact codes or ``None``;
+    ``n_absorbed`` = ``A``; ``n_absorbed_ssc`` = the part of ``A`` counted in the CRV1 ``K``;
+    ``df_resid = N - k - A``.
+    """
+
+    X: np.ndarray
+    resid: np.ndarray
+    cluster: np.ndarray | None
+    fe_codes: tuple[np.ndarray, ...]
+    weights: np.ndarray | None
+    names: list[str]
+    n_absorbed: int
+    n_absorbed_ssc: int
+    df_resid: int
+
+
+@dataclass
+class VcovEstimate:
+    """Output of a registered variance estimator.
+
+    ``V`` the ``(k, k)`` covariance; ``df`` the t degrees of freedom (of the first coefficient
+    when they differ); ``df_params`` per-coefficient df or ``None`` (all equal ``df``); ``text``
+    the small-sample convention with this fit's numbers; ``extra`` further diagnostics.
+    """
+
+    V: np.ndarray
+    df: float
+    text: str
+    df_params: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VcovEstimator:
+    """A named variance estimator: the function and its small-sample convention in words."""
+
+    name: str
+    clustered: bool
+    convention: str
+    compute: Callable[..., VcovEstimate]
+
+    def __call__(self, fitted: FittedDesign, **options: Any) -> VcovEstimate:
+        if self.clustered and fitted.cluster is None:
+            raise EstimationError(
+                f"vcov={self.name!r} needs cluster codes, but the fit has none (fitted with cluster=None or a "
+                "vcov that ignores clusters); refit with a cluster column"
+            )
+        return self.compute(fitted, **options)
+
+
+#: name -> :class:`VcovEstimator`; :func:`register_vcov` adds to it.
+VCOV_REGISTRY: dict[str, VcovEstimator] = {}
+
+
+def register_vcov(name: str, *, clustered: bool, convention: str) -> Callable[[Callable[..., VcovEstimate]], Callable[..., VcovEstimate]]:
+    """Decorator registering ``compute(fitted, **options) -> VcovEstimate`` under ``name``."""
+
+    def deco(fn: Callable[..., VcovEstimate]) -> Callable[..., VcovEstimate]:
+        VCOV_REGISTRY[name] = VcovEstimator(name, clustered, convention, fn)
+        return fn
+
+    return deco
+
+
+def vcov_names() -> tuple[str, ...]:
+    """Names of the registered variance estimators."""
+    return tuple(VCOV_REGISTRY)
+
+
+def get_vcov(name: str) -> VcovEstimator:
+    """The registered estimator ``name`` (EstimationError listing the registered names otherwise)."""
+    try:
+        return VCOV_REGISTRY[name]
+    except (KeyError, TypeError):
+        raise EstimationError(f"vcov must be one of {vcov_names()}, got {name!r}") from None
+
+
+@register_vcov("iid", clustered=False, convention="s^2 = SSR/(N-k-A); t with N-k-A df (statsmodels OLS with dummies, pyfixest 'iid')")
+def _iid(f: FittedDesign, **_: Any) -> VcovEstimate:
+    n, k = np.shape(f.X)
+    A = f.n_absorbed
+    return VcovEstimate(
+        vcov_iid(f.X, f.resid, n_absorbed=A),
+        float(f.df_resid),
+        f"iid: s^2 = SSR/(N-k-A) with N={n}, k={k}, A={A} absorbed dummies; t with N-k-A = {f.df_resid} df "
+        "(= statsmodels OLS with dummies and pyfixest vcov='iid').",
+    )
+
+
+@register_vcov("hetero", clustered=False, convention="HC1: N/(N-k-A); t with N-k-A df (statsmodels HC1 with dummies, pyfixest 'hetero')")
+def _hetero(f: FittedDesign, **_: Any) -> VcovEstimate:
+    n, k = np.shape(f.X)
+    A = f.n_absorbed
+    return VcovEstimate(
+        vcov_hetero(f.X, f.resid, n_absorbed=A),
+        float(f.df_resid),
+        f"HC1: N/(N-k-A) with N={n}, k={k}, A={A}; t with N-k-A = {f.df_resid} df "
+        "(= statsmodels HC1 with dummies and pyfixest vcov='hetero').",
+    )
+
+
+@register_vcov(
+    "CRV1",
+    clustered=True,
+    convention="G/(G-1) (N-1)/(N-K), K = k + non-nested FE dummies + 1 per nested factor (fixest/pyfixest default); t with G-1 df",
+)
+def _crv1(f: FittedDesign, **_: Any) -> VcovEstimate:
+    n, k = np.shape(f.X)
+    A_ssc = f.n_absorbed_ssc
+    G = int(np.max(f.cluster)) + 1
+    K = k + A_ssc
+    return VcovEstimate(
+        vcov_crv1(f.X, f.resid, f.cluster, n_absorbed=A_ssc),
+        float(G - 1),
+        f"CRV1 small-sample factor G/(G-1) * (N-1)/(N-K) with G={G}, N={n}, K={K} "
+        f"({k} coefficient{'s' if k != 1 else ''} + {A_ssc} for absorbed fixed effects: dummies not nested in the clusters, "
+        f"one per factor nested in them, as fixest/pyfixest default ssc); t with G-1 = {G - 1} df.",
+    )
+
+
+#: Reference t distributions of the CR2 test: ``"bm"`` Bell-McCaffrey / Imbens-Kolesar
+#: Satterthwaite df per coefficient (default), ``"G-1"`` the CRV1 convention.
+CR2_DF = ("bm", "G-1")
+
+
+@register_vcov(
+    "CR2",
+    clustered=True,
+    convention="Bell-McCaffrey bias-reduced (I - H_gg)^(-1/2), full-model hat matrix, no further factor; "
+    "t with Bell-McCaffrey Satterthwaite df (cr2_df='bm') or G-1",
+)
+def _cr2(f: FittedDesign, *, cr2_df: str = "bm", **_: Any) -> VcovEstimate:
+    if cr2_df not in CR2_DF:
+        raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
+    G = int(np.max(f.cluster)) + 1
+    V, dfs = cr2_vcov_and_df(f.X, f.resid, f.cluster, fe=f.fe_codes, weights=f.weights)
+    bm = dict(zip(f.names, (float(d) for d in dfs)))
+    extra: dict[str, Any] = {"cr2_df_satterthwaite": bm, "cr2_df": cr2_df}
+    base = (
+        "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
+        "matrix of the full model including the fixed-effect dummies; no further factor; "
+    )
+    if cr2_df == "bm":
+        df_params = np.array([bm[nm] for nm in f.names], dtype=float)
+        text = base + (
+            "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
+            + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
+            + f"; G-1 = {G - 1}), cr2_df='bm'."
+        )
+        return VcovEstimate(V, float(df_params[0]), text, df_params, extra)
+    return VcovEstimate(V, float(G - 1), base + f"t with G-1 = {G - 1} df (cr2_df='G-1').", None, extra)

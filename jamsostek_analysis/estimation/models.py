@@ -1,4 +1,4 @@
-"""Panel regressions (TWFE, first differences, long differences) and interval regression.
+"""Panel regressions (TWFE, first differences, long differences).
 
 :func:`fit_panel` estimates ``y_it = b'x_it + g'controls_it + fixed effects + e_it`` by least
 squares with the fixed effects absorbed (:func:`jamsostek_analysis.estimation.design.absorb`) and returns a
@@ -17,8 +17,11 @@ Sample rules (never silent):
   (``t`` and ``t - 1`` both present in the data); a gap in the time variable yields a missing
   difference/lag, never a difference across the gap.
 
-:func:`interval_regression` is a normal-likelihood regression for outcomes known exactly, only as
-a bound, or only as an interval (e.g. "extreme poverty between 1 % and 5 %").
+Results: :class:`PanelResult` shares its coefficient table and tidy columns with the interval
+regression (:mod:`jamsostek_analysis.estimation.interval`, still importable from here) through
+:class:`jamsostek_analysis.estimation.results.CoefResult`; :meth:`PanelResult.with_vcov` switches
+the variance estimator (registry :data:`jamsostek_analysis.estimation.inference.VCOV_REGISTRY`) and
+:meth:`PanelResult.wildboot` runs the wild cluster bootstrap, both without refitting.
 """
 
 from __future__ import annotations
@@ -31,24 +34,24 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels, drop_singletons, factorize, is_nested
+from jamsostek_analysis.estimation.design import absorb, count_absorbed_levels, drop_singletons, is_nested
 from jamsostek_analysis.errors import EstimationError
 from jamsostek_analysis.estimation import inference
+from jamsostek_analysis.estimation.results import CoefResult
 
 __all__ = [
-    "IntervalResult",
     "PanelDesign",
     "PanelResult",
     "fit_panel",
-    "interval_regression",
     "ssc_absorbed_count",
 ]
 
 MODELS = ("twfe", "fd", "ld")
-VCOV_TYPES = ("CRV1", "CR2", "iid", "hetero")
+#: Names of the variance estimators (the registry :data:`inference.VCOV_REGISTRY`).
+VCOV_TYPES = inference.vcov_names()
 #: Reference t distributions of the CR2 test: ``"bm"`` Bell-McCaffrey / Imbens-Kolesar
 #: Satterthwaite df per coefficient (default), ``"G-1"`` the CRV1 convention.
-CR2_DF = ("bm", "G-1")
+CR2_DF = inference.CR2_DF
 
 
 class _UnitDefault:
@@ -124,7 +127,7 @@ class PanelDesign:
 
 
 @dataclass
-class PanelResult:
+class PanelResult(CoefResult):
     """Estimates and analytic inference of :func:`fit_panel`.
 
     ``params``, ``bse``, ``tvalues``, ``pvalues`` are :class:`pandas.Series` indexed by the
@@ -175,6 +178,8 @@ class PanelResult:
     #: What a variance step needs (absorbed X, residuals, cluster and FE codes, weights); private,
     #: for re-estimating the variance without refitting.
     _variance_inputs: Any = field(default=None, repr=False, compare=False)
+    #: Description of the sample restriction applied before the fit (provenance; text only).
+    sample_filter: str | None = None
 
     def df_for(self, name: str) -> float:
         """t degrees of freedom used for coefficient ``name`` (p-value and interval)."""
@@ -202,20 +207,113 @@ class PanelResult:
             index=self.params.index,
         )
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """One row per coefficient: term, estimate, std_error, t, p_value, ci_low, ci_high."""
-        ci = self.conf_int(alpha)
-        return pd.DataFrame(
-            {
-                "term": self.params.index,
-                "estimate": self.params.to_numpy(),
-                "std_error": self.bse.to_numpy(),
-                "t": self.tvalues.to_numpy(),
-                "p_value": self.pvalues.to_numpy(),
-                "ci_low": ci["ci_low"].to_numpy(),
-                "ci_high": ci["ci_high"].to_numpy(),
-            }
+    def _statistics(self) -> pd.Series:
+        return self.tvalues
+
+    @property
+    def vcov_name(self) -> str:
+        """Name of the variance estimator (a key of :data:`inference.VCOV_REGISTRY`, e.g. ``'CRV1'``)."""
+        return self.vcov_type.split()[0]
+
+    def provenance(self) -> dict[str, Any]:
+        """Sample, weights and variance convention behind the numbers (for tables and manifests)."""
+        est = inference.VCOV_REGISTRY.get(self.vcov_name)
+        return {
+            "estimator": f"fit_panel ({self.model})",
+            "n_obs": int(self.nobs),
+            "n_clusters": None if self.n_clusters is None else int(self.n_clusters),
+            "cluster": self.cluster,
+            "weights": self.weights,
+            "sample_filter": self.sample_filter,
+            "n_dropped": int(self.n_dropped),
+            "vcov": self.vcov_name,
+            "vcov_convention": est.convention if est is not None else None,
+            "small_sample": self.small_sample,
+        }
+
+    def with_vcov(self, vcov: str, *, cr2_df: Literal["bm", "G-1"] = "bm") -> "PanelResult":
+        """The same fit with another variance estimator, without refitting (as pyfixest ``Feols.vcov``).
+
+        Parameters
+        ----------
+        vcov
+            A name of :data:`jamsostek_analysis.estimation.inference.VCOV_REGISTRY`: ``"CRV1"``,
+            ``"CR2"``, ``"iid"`` or ``"hetero"``.
+        cr2_df
+            Reference t distribution for ``"CR2"`` (as in :func:`fit_panel`).
+
+        Returns
+        -------
+        PanelResult
+            Same coefficients, sample and design; new ``bse``, ``tvalues``, ``pvalues``, ``vcov``,
+            degrees of freedom, ``vcov_type`` and small-sample text. Identical (to rounding) to
+            refitting with ``vcov=...``; a clustered estimator needs a fit that kept its cluster codes
+            (fitted with CRV1 or CR2), and the cluster codes are kept for later switches.
+
+        Raises
+        ------
+        EstimationError
+            Unknown ``vcov``, or a clustered one on a fit without cluster codes.
+        """
+        import dataclasses
+
+        inp = self._variance_inputs
+        if inp is None:
+            raise EstimationError("this result does not keep its design; refit with fit_panel(..., vcov=...)")
+        estimator = inference.get_vcov(vcov)
+        if cr2_df not in CR2_DF:
+            raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
+        V, df_t, ssc_text, extra, df_params = _variance(inp, vcov, cr2_df)
+        se = np.sqrt(np.diag(V))
+        names = list(inp.names)
+        if estimator.clustered:
+            _check_cluster_se(se, inp.X, inp.resid, inp.df_resid, names, int(inp.n_clusters))
+        tv = np.asarray(self.params.to_numpy(dtype=float)) / se
+        idx = pd.Index(names, name="term")
+        if df_params is not None:
+            pv = np.array([inference.t_pvalues(t, d) for t, d in zip(tv, df_params.to_numpy())], dtype=float)
+            df_params.index = idx
+        else:
+            pv = inference.t_pvalues(tv, df_t)
+        clus_col = inp.cluster_name if estimator.clustered else None
+        kept = {k: v for k, v in self.extra.items() if k not in ("cr2_df_satterthwaite", "cr2_df")}
+        return dataclasses.replace(
+            self,
+            bse=pd.Series(se, index=idx),
+            tvalues=pd.Series(tv, index=idx),
+            pvalues=pd.Series(pv, index=idx),
+            vcov=pd.DataFrame(V, index=idx, columns=idx),
+            n_clusters=inp.n_clusters if estimator.clustered else None,
+            df_t=float(df_t),
+            vcov_type=vcov + (f" clustered by {clus_col}" if clus_col else ""),
+            small_sample=ssc_text,
+            cluster=clus_col,
+            extra={**kept, **extra},
+            df_params=df_params,
         )
+
+    def wildboot(
+        self,
+        param: str | None = None,
+        *,
+        B: int = 9999,
+        weight_type: str = "webb",
+        seed: int | np.random.Generator | None = None,
+        **kw: Any,
+    ) -> Any:
+        """Wild cluster restricted bootstrap of ``param`` from the stored fit (no refit).
+
+        As pyfixest ``Feols.wildboottest``; a thin front end of
+        :func:`jamsostek_analysis.estimation.wildboot.wild_cluster_bootstrap` (same numbers for
+        the same data and seed). ``param`` defaults to the first regressor of interest; ``kw``
+        (``r``, ``impose_null``, ``alpha``, ``ci``, ``pvalue_type``, ...) are passed on. Returns
+        its :class:`~jamsostek_analysis.estimation.wildboot.BootstrapResult` (which records
+        ``B``, ``seed`` and ``weight_type``).
+        """
+        from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
+
+        return wild_cluster_bootstrap(self, self.x[0] if param is None else param, B=B, weight_type=weight_type,
+                                      seed=seed, **kw)
 
     def _drop_text(self) -> str:
         used = self.n_input - self.n_dropped
@@ -254,8 +352,8 @@ class PanelResult:
         lines += ["", head, "-" * len(head)]
         for r in tab.itertuples(index=False):
             lines.append(
-                f"{r.term:<{width}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.t:>8.3f} {r.p_value:>8.4f}   "
-                f"[{r.ci_low:>11.6g}, {r.ci_high:>11.6g}]"
+                f"{r.term:<{width}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.statistic:>8.3f} {r.p_value:>8.4f}   "
+                f"[{r.conf_low:>11.6g}, {r.conf_high:>11.6g}]"
             )
         lines += ["", f"Variance: {self.vcov_type}. {self.small_sample}"]
         if "cr2_df_satterthwaite" in self.extra:
@@ -266,21 +364,11 @@ class PanelResult:
 
     def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
         """JSON-serialisable dictionary of the estimates, inference and sample."""
-        ci = self.conf_int(alpha)
-
         f = _finite_or_none
-
+        tab = self.coef_table(alpha)
         coefs = {
-            name: {
-                "estimate": f(self.params[name]),
-                "std_error": f(self.bse[name]),
-                "t": f(self.tvalues[name]),
-                "p_value": f(self.pvalues[name]),
-                "ci_low": f(ci.loc[name, "ci_low"]),
-                "ci_high": f(ci.loc[name, "ci_high"]),
-                "df": f(self.df_for(name)),
-            }
-            for name in self.params.index
+            name: {k: f(tab.loc[name, k]) for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df")}
+            for name in tab.index
         }
         out = {
             "model": self.model,
@@ -306,6 +394,7 @@ class PanelResult:
             "drop_reasons": {k: int(v) for k, v in self.drop_reasons.items()},
             "n_absorbed": int(self.design.n_absorbed),
             "r2_within": f(self.r2_within),
+            "provenance": self.provenance(),
             "coefficients": coefs,
         }
         if "cr2_df_satterthwaite" in self.extra:
@@ -636,11 +725,10 @@ def _validate(
         cluster = unit
     if vcov is None:
         vcov = "CRV1" if cluster is not None else "iid"
-    if vcov not in VCOV_TYPES:
-        raise EstimationError(f"vcov must be one of {VCOV_TYPES}, got {vcov!r}")
+    clustered = inference.get_vcov(vcov).clustered  # EstimationError naming the registered estimators
     if cr2_df not in CR2_DF:
         raise EstimationError(f"cr2_df must be one of {CR2_DF}, got {cr2_df!r}")
-    if vcov in ("CRV1", "CR2") and cluster is None:
+    if clustered and cluster is None:
         raise EstimationError(f"vcov={vcov!r} needs a cluster column; use vcov='iid' or 'hetero' without clustering")
     if fe is None:
         fe_cols = {"twfe": [unit, time], "fd": [time], "ld": []}[model]
@@ -650,7 +738,7 @@ def _validate(
     if dup:
         raise EstimationError(f"column(s) {sorted(set(dup))} appear more than once among y, x and controls")
     spec = _Spec(y=y, xs=xs, ctrls=ctrls, unit=unit, time=time, fe_cols=fe_cols, model=model,
-                 clus_col=cluster if vcov in ("CRV1", "CR2") else None, vcov=vcov, weights=weights,
+                 clus_col=cluster if clustered else None, vcov=vcov, weights=weights,
                  lags=int(lags), leads=int(leads), ld_span=ld_span, cr2_df=cr2_df)
     used = [y, *xs, *ctrls, *fe_cols]
     if spec.clus_col is not None:
@@ -923,59 +1011,14 @@ def _absorb_design(sample: _Sample, spec: _Spec) -> tuple[np.ndarray, np.ndarray
 def _variance(inp: _VarianceInputs, vcov: str, cr2_df: str = "bm"):
     """Covariance, t df and the small-sample text of one variance type on a fitted design.
 
-    Returns ``(V, df_t, ssc_text, extra, df_params)``; ``df_params`` is a Series of per-coefficient
-    df for CR2 with ``cr2_df="bm"``, else ``None``.
+    Dispatches to the estimator registered under ``vcov`` in
+    :data:`jamsostek_analysis.estimation.inference.VCOV_REGISTRY`. Returns
+    ``(V, df_t, ssc_text, extra, df_params)``; ``df_params`` is a Series of per-coefficient df for
+    CR2 with ``cr2_df="bm"``, else ``None``.
     """
-    Xt, resid, ccodes, names = inp.X, inp.resid, inp.cluster, inp.names
-    n, k = Xt.shape
-    A, A_ssc, df_resid, G = inp.n_absorbed, inp.n_absorbed_ssc, inp.df_resid, inp.n_clusters
-    extra: dict[str, Any] = {}
-    df_params: pd.Series | None = None
-    if vcov == "iid":
-        V = inference.vcov_iid(Xt, resid, n_absorbed=A)
-        df_t: float = df_resid
-        ssc_text = (
-            f"iid: s^2 = SSR/(N-k-A) with N={n}, k={k}, A={A} absorbed dummies; t with N-k-A = {df_resid} df "
-            "(= statsmodels OLS with dummies and pyfixest vcov='iid')."
-        )
-    elif vcov == "hetero":
-        V = inference.vcov_hetero(Xt, resid, n_absorbed=A)
-        df_t = df_resid
-        ssc_text = (
-            f"HC1: N/(N-k-A) with N={n}, k={k}, A={A}; t with N-k-A = {df_resid} df "
-            "(= statsmodels HC1 with dummies and pyfixest vcov='hetero')."
-        )
-    elif vcov == "CRV1":
-        V = inference.vcov_crv1(Xt, resid, ccodes, n_absorbed=A_ssc)
-        df_t = G - 1
-        K = k + A_ssc
-        ssc_text = (
-            f"CRV1 small-sample factor G/(G-1) * (N-1)/(N-K) with G={G}, N={n}, K={K} "
-            f"({k} coefficient{'s' if k != 1 else ''} + {A_ssc} for absorbed fixed effects: dummies not nested in the clusters, "
-            "one per factor nested in them, as fixest/pyfixest default ssc); t with G-1 = "
-            f"{G - 1} df."
-        )
-    else:  # CR2
-        V, dfs = inference.cr2_vcov_and_df(Xt, resid, ccodes, fe=inp.fe_codes, weights=inp.weights)
-        bm = dict(zip(names, (float(d) for d in dfs)))
-        extra["cr2_df_satterthwaite"] = bm
-        extra["cr2_df"] = cr2_df
-        base = (
-            "CR2 (Bell-McCaffrey bias-reduced): cluster residuals multiplied by (I - H_gg)^(-1/2), H the hat "
-            "matrix of the full model including the fixed-effect dummies; no further factor; "
-        )
-        if cr2_df == "bm":
-            df_params = pd.Series(bm, dtype=float).reindex(names)
-            df_t = float(df_params.iloc[0])
-            ssc_text = base + (
-                "t with the Bell-McCaffrey / Imbens-Kolesar Satterthwaite df of each coefficient ("
-                + ", ".join(f"{nm}: {v:.2f}" for nm, v in bm.items())
-                + f"; G-1 = {G - 1}), cr2_df='bm'."
-            )
-        else:
-            df_t = G - 1
-            ssc_text = base + f"t with G-1 = {G - 1} df (cr2_df='G-1')."
-    return V, df_t, ssc_text, extra, df_params
+    est = inference.get_vcov(vcov)(inp, cr2_df=cr2_df)
+    df_params = None if est.df_params is None else pd.Series(est.df_params, index=list(inp.names), dtype=float)
+    return est.V, est.df, est.text, est.extra, df_params
 
 
 def _sample_frame(data: pd.DataFrame, spec: _Spec, sample: _Sample) -> pd.DataFrame:
@@ -1015,6 +1058,7 @@ def fit_panel(
     leads: int = 0,
     ld_span: tuple[int, int] | None = None,
     cr2_df: Literal["bm", "G-1"] = "bm",
+    sample_filter: str | None = None,
 ) -> PanelResult:
     """Least-squares panel regression with absorbed fixed effects and few-cluster inference.
 
@@ -1065,6 +1109,9 @@ def fit_panel(
         recommended pairing for CR2 (Imbens and Kolesar 2016; Pustejovsky and Tipton 2018);
         ``"G-1"`` t with ``G - 1`` df as for CRV1. With coverage variation concentrated in a few
         provinces the BM df can be far below ``G - 1``.
+    sample_filter
+        Text describing how ``data`` was restricted before the call (e.g. ``"years 2022-2025,
+        excluding Papua"``); recorded in :meth:`PanelResult.provenance`, not applied.
 
     Returns
     -------
@@ -1104,7 +1151,7 @@ def fit_panel(
                              n_absorbed=A, n_absorbed_ssc=A_ssc, df_resid=df_resid, cluster_name=spec.clus_col)
     V, df_t, ssc_text, extra, df_params = _variance(inputs, spec.vcov, spec.cr2_df)
     se = np.sqrt(np.diag(V))
-    if spec.vcov in ("CRV1", "CR2"):
+    if inference.get_vcov(spec.vcov).clustered:
         _check_cluster_se(se, Xt, resid, df_resid, names, G)
     tv = beta / se
     if df_params is not None:
@@ -1156,421 +1203,17 @@ def fit_panel(
         extra=extra,
         df_params=df_params,
         _variance_inputs=inputs,
+        sample_filter=sample_filter,
     )
 
 
 # --------------------------------------------------------------------------------------------
-# interval regression
+# interval regression: moved to jamsostek_analysis.estimation.interval, re-exported here
 # --------------------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """Compatibility: ``IntervalResult`` and ``interval_regression`` live in :mod:`.interval`."""
+    if name in ("IntervalResult", "interval_regression"):
+        from jamsostek_analysis.estimation import interval
 
-
-@dataclass
-class IntervalResult:
-    """Maximum-likelihood interval (censored normal) regression of :func:`interval_regression`.
-
-    ``params``/``bse``/``zvalues``/``pvalues`` cover the regression coefficients; ``sigma`` is
-    the error standard deviation (estimated as ``log sigma``; ``sigma_se`` by the delta
-    method). ``vcov`` is the covariance of ``(coefficients, log_sigma)``.
-    """
-
-    params: pd.Series
-    bse: pd.Series
-    zvalues: pd.Series
-    pvalues: pd.Series
-    sigma: float
-    sigma_se: float
-    log_sigma_se: float
-    vcov: pd.DataFrame
-    loglik: float
-    nobs: int
-    n_exact: int
-    n_left: int
-    n_right: int
-    n_interval: int
-    n_dropped: int
-    drop_reasons: dict[str, int]
-    cov_type: str
-    converged: bool
-    n_iter: int
-    y_lower: str
-    y_upper: str
-    x: list[str]
-    weights: str | None
-    sample: pd.Index
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Normal (Wald) intervals for the coefficients; ``sigma`` via ``exp`` of the log-sigma interval."""
-        from scipy import stats
-
-        q = stats.norm.ppf(1 - alpha / 2)
-        ci = pd.DataFrame({"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse})
-        ls = math.log(self.sigma)
-        ci.loc["sigma"] = [math.exp(ls - q * self.log_sigma_se), math.exp(ls + q * self.log_sigma_se)]
-        return ci
-
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
-        """term, estimate, std_error, z, p_value, ci_low, ci_high (last row: sigma)."""
-        ci = self.conf_int(alpha)
-        est = pd.concat([self.params, pd.Series({"sigma": self.sigma})])
-        se = pd.concat([self.bse, pd.Series({"sigma": self.sigma_se})])
-        z = pd.concat([self.zvalues, pd.Series({"sigma": np.nan})])
-        p = pd.concat([self.pvalues, pd.Series({"sigma": np.nan})])
-        return pd.DataFrame(
-            {
-                "term": est.index,
-                "estimate": est.to_numpy(),
-                "std_error": se.to_numpy(),
-                "z": z.to_numpy(),
-                "p_value": p.to_numpy(),
-                "ci_low": ci["ci_low"].to_numpy(),
-                "ci_high": ci["ci_high"].to_numpy(),
-            }
-        )
-
-    def summary(self, alpha: float = 0.05) -> str:
-        """Readable summary with the censoring counts."""
-        lines = [
-            "Interval regression (normal likelihood, maximum likelihood)",
-            f"Outcome bounds: lower={self.y_lower!r}, upper={self.y_upper!r}   weights: {self.weights or 'none'}",
-            f"Observations: {self.nobs} (exact {self.n_exact}, left-censored {self.n_left}, right-censored "
-            f"{self.n_right}, interval {self.n_interval}); dropped {self.n_dropped}"
-            + (f" ({'; '.join(f'{k}: {v}' for k, v in self.drop_reasons.items())})" if self.n_dropped else ""),
-            f"Log-likelihood: {self.loglik:.6f}   converged: {self.converged}   covariance: {self.cov_type}",
-            "",
-        ]
-        tab = self.tidy(alpha)
-        width = max(12, *(len(t) for t in tab["term"]))
-        lines.append(f"{'term':<{width}} {'estimate':>12} {'std.error':>12} {'z':>8} {'p':>8}   CI")
-        for r in tab.itertuples(index=False):
-            lines.append(
-                f"{r.term:<{width}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.z:>8.3f} {r.p_value:>8.4f}   "
-                f"[{r.ci_low:.6g}, {r.ci_high:.6g}]"
-            )
-        return "\n".join(lines)
-
-    def to_dict(self, alpha: float = 0.05) -> dict[str, Any]:
-        """JSON-serialisable dictionary."""
-        tab = self.tidy(alpha)
-
-        f = _finite_or_none
-
-        return {
-            "model": "interval_regression",
-            "lower": self.y_lower,
-            "upper": self.y_upper,
-            "x": list(self.x),
-            "weights": self.weights,
-            "cov_type": self.cov_type,
-            "loglik": f(self.loglik),
-            "nobs": self.nobs,
-            "n_exact": self.n_exact,
-            "n_left": self.n_left,
-            "n_right": self.n_right,
-            "n_interval": self.n_interval,
-            "n_dropped": self.n_dropped,
-            "drop_reasons": dict(self.drop_reasons),
-            "converged": bool(self.converged),
-            "coefficients": {
-                r.term: {k: f(getattr(r, k)) for k in ("estimate", "std_error", "z", "p_value", "ci_low", "ci_high")}
-                for r in tab.itertuples(index=False)
-            },
-        }
-
-
-_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-
-
-def _log_interval_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``log(Phi(b) - Phi(a))`` for ``a < b`` (either may be infinite), numerically stable."""
-    from scipy import special
-
-    out = np.empty_like(a)
-    upper_tail = a > 0
-    # Phi(b) - Phi(a) = Phi(-a) - Phi(-b) in the upper tail
-    la = np.where(upper_tail, special.log_ndtr(-a), special.log_ndtr(b))
-    lb = np.where(upper_tail, special.log_ndtr(-b), special.log_ndtr(a))
-    with np.errstate(divide="ignore"):
-        out = la + np.log1p(-np.exp(lb - la))
-    return out
-
-
-def _phi_term(z: np.ndarray, logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``phi(z)/P`` and ``z phi(z)/P`` with zeros at infinite ``z``."""
-    fin = np.isfinite(z)
-    zz = np.where(fin, z, 0.0)
-    with np.errstate(over="ignore"):
-        r = np.where(fin, np.exp(-0.5 * zz**2 - _LOG_SQRT_2PI - logp), 0.0)
-    return r, r * zz
-
-
-def _interval_loglik_parts(theta, X, y, lo, hi, exact):
-    """Per-observation log-likelihood and its gradient w.r.t. (beta, log sigma)."""
-    beta, ls = theta[:-1], theta[-1]
-    s = math.exp(ls)
-    mu = X @ beta
-    n = len(mu)
-    ll = np.empty(n)
-    dmu = np.empty(n)
-    dls = np.empty(n)
-    e = exact
-    z = (y[e] - mu[e]) / s
-    ll[e] = -_LOG_SQRT_2PI - ls - 0.5 * z**2
-    dmu[e] = z / s
-    dls[e] = z**2 - 1
-    c = ~exact
-    a = (lo[c] - mu[c]) / s
-    b = (hi[c] - mu[c]) / s
-    logp = _log_interval_prob(a, b)
-    ll[c] = logp
-    ra, zra = _phi_term(a, logp)
-    rb, zrb = _phi_term(b, logp)
-    dmu[c] = (ra - rb) / s
-    dls[c] = zra - zrb
-    scores = np.column_stack([X * dmu[:, None], dls])
-    return ll, scores
-
-
-def interval_regression(
-    data: pd.DataFrame,
-    lower: str,
-    upper: str,
-    x: str | Sequence[str],
-    *,
-    controls: Sequence[str] = (),
-    weights: str | None = None,
-    cov_type: str = "oim",
-    cluster: str | None = None,
-) -> IntervalResult:
-    """Normal-likelihood interval regression (Tobit-type; Stata ``intreg``).
-
-    Model ``y* = X b + e``, ``e ~ N(0, sigma^2)``, with an intercept. Each observation is
-
-    * exact: ``lower == upper`` (density term),
-    * left-censored: ``lower`` missing or ``-inf`` (``y* <= upper``),
-    * right-censored: ``upper`` missing or ``+inf`` (``y* >= lower``),
-    * interval-censored: ``lower < upper`` both finite (``lower <= y* <= upper``).
-
-    The log-likelihood is maximised over ``(b, log sigma)`` with scipy (BFGS with the analytic
-    gradient, then Newton polishing). Standard errors: ``cov_type="oim"`` inverse of the
-    observed information (Hessian by central differences of the analytic gradient);
-    ``"robust"`` the sandwich ``H^-1 (sum s_i s_i') H^-1`` times ``n/(n-1)``, or with
-    ``cluster`` the cluster sum of scores times ``G/(G-1)`` (Stata's conventions). Inference is
-    z-based.
-
-    Parameters
-    ----------
-    data
-        Data frame.
-    lower, upper
-        Columns with the bounds of the outcome (equal for exact values).
-    x, controls
-        Regressors.
-    weights
-        Optional (analytic) weight column: the log-likelihood is ``sum w_i l_i`` with the weights
-        normalised to mean 1 over the estimation sample, so that the ``"oim"`` standard errors do
-        not depend on the units of the weights (population in persons or thousands); the
-        ``"robust"`` ones never do.
-    cov_type
-        ``"oim"`` (default) or ``"robust"``.
-    cluster
-        Cluster column for the robust covariance (implies ``cov_type="robust"``).
-
-    Raises
-    ------
-    EstimationError
-        Missing or non-numeric columns, ``lower > upper`` (row named), no usable rows,
-        collinear regressors, or non-convergence (e.g. all observations censored on one side).
-    """
-    from scipy import optimize, stats
-
-    xs = _as_list(x, "x") + _as_list(controls, "controls")
-    if cov_type not in ("oim", "robust"):
-        raise EstimationError(f"cov_type must be 'oim' or 'robust', got {cov_type!r}")
-    if cluster is not None:
-        cov_type = "robust"
-    cols = [lower, upper, *xs] + ([weights] if weights else []) + ([cluster] if cluster else [])
-    _check_columns(data, cols)
-    lo = _numeric(data, lower, allow_inf=True)
-    hi = _numeric(data, upper, allow_inf=True)
-    for col, v, wrong in ((lower, lo, np.inf), (upper, hi, -np.inf)):
-        bad = (v == wrong).to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise EstimationError(
-                f"column {col!r} has {wrong} in row {data.index[pos]!r}: a lower bound may be -inf (or missing) "
-                "and an upper bound +inf (or missing), not the other way round"
-            )
-    Xdf = pd.DataFrame({c: _numeric(data, c).to_numpy() for c in xs}, index=data.index)
-    w = _numeric(data, weights) if weights else None
-    reasons: dict[str, int] = {}
-    no_info = (lo.isna() | (lo == -np.inf)) & (hi.isna() | (hi == np.inf))
-    if no_info.any():
-        reasons["no finite bound"] = int(no_info.sum())
-    for c in xs:
-        if Xdf[c].isna().any():
-            reasons[f"missing {c}"] = int(Xdf[c].isna().sum())
-    ok = ~no_info & Xdf.notna().all(axis=1)
-    if w is not None:
-        if w.isna().any():
-            reasons[f"missing {weights}"] = int(w.isna().sum())
-        bad = w.notna() & (w <= 0)
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EstimationError(f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w.iloc[pos]!r}")
-        ok &= w.notna()
-    if cluster:
-        cm = data[cluster].isna()
-        if cm.any():
-            reasons[f"missing {cluster}"] = int(cm.sum())
-        ok &= ~cm
-    both = lo.notna() & hi.notna() & np.isfinite(lo) & np.isfinite(hi)
-    inverted = both & (lo > hi)
-    if inverted.any():
-        pos = int(np.flatnonzero(inverted.to_numpy())[0])
-        raise EstimationError(
-            f"lower bound {lower!r} exceeds upper bound {upper!r} in row {data.index[pos]!r} "
-            f"({lo.iloc[pos]!r} > {hi.iloc[pos]!r})"
-        )
-    okm = ok.to_numpy()
-    n = int(okm.sum())
-    if n == 0:
-        raise EstimationError(f"no usable observations for the interval regression (dropped: {reasons})")
-    lov = lo.to_numpy()[okm].astype(float)
-    hiv = hi.to_numpy()[okm].astype(float)
-    lov = np.where(np.isnan(lov), -np.inf, lov)
-    hiv = np.where(np.isnan(hiv), np.inf, hiv)
-    exact = lov == hiv
-    left = np.isneginf(lov) & ~exact
-    right = np.isposinf(hiv) & ~exact
-    interval = ~exact & ~left & ~right
-    X = np.column_stack([np.ones(n), Xdf.to_numpy()[okm]])
-    names = ["Intercept", *xs]
-    _collinearity(X, X, names, False) if X.shape[1] > 1 else None
-    if n <= X.shape[1] + 1:
-        raise EstimationError(f"fewer observations ({n}) than parameters ({X.shape[1] + 1})")
-    if not exact.any() and not interval.any() and (not left.any() or not right.any()):
-        side = "left" if left.any() else "right"
-        raise EstimationError(
-            f"every observation is {side}-censored: the interval-regression likelihood is unbounded "
-            "(no exact or interval-censored value)"
-        )
-    # analytic weights, normalised to mean 1 (Stata's aweight convention): the estimates do not
-    # change, and the observed-information variance no longer shrinks with the units of the weights
-    wv = np.ones(n) if w is None else w.to_numpy()[okm] / w.to_numpy()[okm].mean()
-    yv = np.where(exact, lov, 0.0)
-
-    # start: OLS on a point value (exact value, midpoint, or the finite bound)
-    ystart = np.where(exact, lov, np.where(left, hiv, np.where(right, lov, (lov + hiv) / 2)))
-    sw = np.sqrt(wv)
-    b0, *_ = np.linalg.lstsq(X * sw[:, None], ystart * sw, rcond=None)
-    r0 = ystart - X @ b0
-    s0 = math.sqrt(max(np.average(r0**2, weights=wv), 1e-8))
-    theta0 = np.append(b0, math.log(s0))
-
-    def negll(th):
-        ll, sc = _interval_loglik_parts(th, X, yv, lov, hiv, exact)
-        return -float(wv @ ll), -(sc.T @ wv)
-
-    opt = optimize.minimize(negll, theta0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000})
-    theta = opt.x
-    n_iter = int(opt.nit)
-
-    def hessian(th):
-        p = len(th)
-        H = np.empty((p, p))
-        for j in range(p):
-            h = 1e-5 * max(1.0, abs(th[j]))
-            tp = th.copy()
-            tm = th.copy()
-            tp[j] += h
-            tm[j] -= h
-            H[:, j] = (negll(tp)[1] - negll(tm)[1]) / (2 * h)
-        return (H + H.T) / 2
-
-    # Newton polishing (the likelihood is smooth and concave in a neighbourhood of the optimum)
-    for _ in range(20):
-        g = negll(theta)[1]
-        H = hessian(theta)
-        try:
-            step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            break
-        theta_new = theta - step
-        if not np.isfinite(negll(theta_new)[0]) or negll(theta_new)[0] > negll(theta)[0] + 1e-12:
-            break
-        theta = theta_new
-        n_iter += 1
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    f_opt, g = negll(theta)
-    H = hessian(theta)
-    scale = max(1.0, abs(f_opt))
-    converged = bool(np.all(np.isfinite(theta)) and np.max(np.abs(g)) < 1e-5 * scale and theta[-1] > -30)
-    if not converged:
-        raise EstimationError(
-            "interval regression did not converge (gradient "
-            f"{np.max(np.abs(g)):.3g}); the likelihood may be unbounded, e.g. when every observation is "
-            "censored on the same side, a regressor separates censored from exact values, or the regressors fit "
-            "the exact values perfectly (sigma -> 0)"
-        )
-    eig = np.linalg.eigvalsh(H) if np.all(np.isfinite(H)) else np.array([np.nan])
-    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-8 * max(1.0, eig.max()):
-        raise EstimationError(
-            "interval regression: the observed information is singular or not positive definite at the "
-            "optimum, so the parameters are not identified (e.g. every observation censored on the same "
-            "side, or a regressor that only varies among censored observations)"
-        )
-    Hinv = np.linalg.inv(H)
-    if cov_type == "oim":
-        V = Hinv
-        ctext = "oim (inverse observed information)"
-    else:
-        _, sc = _interval_loglik_parts(theta, X, yv, lov, hiv, exact)
-        sc = sc * wv[:, None]
-        if cluster:
-            codes = factorize(data[cluster].to_numpy()[okm])
-            G = int(codes.max()) + 1
-            if G < 2:
-                raise EstimationError(f"only one cluster in {cluster!r}")
-            S = np.zeros((G, sc.shape[1]))
-            np.add.at(S, codes, sc)
-            factor = G / (G - 1)
-            ctext = f"robust clustered by {cluster} (G={G}, factor G/(G-1))"
-        else:
-            S = sc
-            factor = n / (n - 1)
-            ctext = "robust sandwich (factor n/(n-1))"
-        V = factor * Hinv @ (S.T @ S) @ Hinv
-    se_all = np.sqrt(np.diag(V))
-    k = X.shape[1]
-    beta = theta[:k]
-    se = se_all[:k]
-    idx = pd.Index(names, name="term")
-    zv = beta / se
-    sigma = math.exp(theta[-1])
-    return IntervalResult(
-        params=pd.Series(beta, index=idx),
-        bse=pd.Series(se, index=idx),
-        zvalues=pd.Series(zv, index=idx),
-        pvalues=pd.Series(2 * stats.norm.sf(np.abs(zv)), index=idx),
-        sigma=sigma,
-        sigma_se=sigma * float(se_all[-1]),
-        log_sigma_se=float(se_all[-1]),
-        vcov=pd.DataFrame(V, index=[*names, "log_sigma"], columns=[*names, "log_sigma"]),
-        loglik=-f_opt,
-        nobs=n,
-        n_exact=int(exact.sum()),
-        n_left=int(left.sum()),
-        n_right=int(right.sum()),
-        n_interval=int(interval.sum()),
-        n_dropped=int(len(data) - n),
-        drop_reasons=reasons,
-        cov_type=ctext,
-        converged=converged,
-        n_iter=n_iter,
-        y_lower=lower,
-        y_upper=upper,
-        x=xs,
-        weights=weights,
-        sample=data.index[okm],
-    )
+        return getattr(interval, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
