@@ -41,7 +41,7 @@ PIP_QUIET := --quiet --disable-pip-version-check --no-input
 PYPROJECT_SHA := $(shell $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])" 2>/dev/null)
 STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
 
-.PHONY: help venv reproduce test lint test-slow test-all lab bench panel verify clean distclean
+.PHONY: help venv reproduce test lint test-slow test-all lab bench panel verify fixtures clean distclean
 
 help:  ## list the targets
 	@echo "make reproduce   verify the data bundle and regenerate every figure and table (notebooks -> figures/, build/)"
@@ -116,6 +116,10 @@ bench: $(STAMP)  ## run every benchmarks/*.py
 	@shopt -s nullglob; files=(benchmarks/*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(VPY) "$$f"; done
+
+fixtures:  ## regenerate the R reference values in tests/fixtures/r (needs Rscript with clubSandwich, survival)
+	@command -v Rscript >/dev/null || { echo "error: Rscript not found (Debian: apt-get install r-base-core r-cran-clubsandwich r-cran-survival r-cran-sandwich)" >&2; exit 1; }
+	Rscript tests/fixtures/r/make_fixtures.R
 
 clean:  ## remove build outputs and caches (keeps .venv and figures/)
 	rm -rf $(BUILD) .pytest_cache
