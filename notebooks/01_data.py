@@ -190,15 +190,17 @@ save_figure(fig, "fig02_national_trends")
 summary34 = descriptive.coverage_summary(panel34, geography="34 provinces")
 summary_pub = descriptive.coverage_summary(panel, geography="as published")
 coverage_table = pd.concat([summary34, summary_pub], ignore_index=True)
+gap = summary_pub.loc[summary_pub["n_missing"] > 0, "year"]  # years in which the as-published panel lacks Papua
 write_table(
     coverage_table,
     "tab00_coverage_summary",
     formats=("md", "tex", "csv"),
     float_format="{:.1f}",
-    caption="BPJS-TK coverage rate by province, 2022-2025 (% of employed persons)",
+    caption=f"BPJS-TK coverage rate by province, {coverage_table['year'].min()}-{coverage_table['year'].max()} "
+    "(% of employed persons)",
     notes="Coverage = 100 x (PU + BPU active participants, compiled panel R2-D1) / employed persons "
     "(BPS Sakernas, August). national_pct = sum of participants / sum of employed over provinces with both. "
-    "As published: Papua provinces 2024-2025 missing (R2-D1 keeps pre-split Papua).",
+    f"As published: Papua provinces {gap.min()}-{gap.max()} missing (R2-D1 keeps pre-split Papua).",
 )
 coverage_table
 

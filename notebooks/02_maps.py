@@ -34,16 +34,20 @@ from jamsostek_analysis.output.figures import maps, save_figure
 from jamsostek_analysis.data.panel import build_province_panel
 from jamsostek_analysis.data.sources.curated import read_curated
 
-# Parameters: the years mapped (change here for a new year of data)
-YEAR_FROM, YEAR_TO = 2022, 2025  # coverage maps: first and last year with BPJS-TK data by province
-POVERTY_YEAR = 2025  # P0 / P1 map (March round)
 EXTREME_YEAR, EXTREME_PERIOD = 2023, "March"  # the one round with province extreme-poverty fragments
 
 bundle = open_bundle()
-panel = build_province_panel(bundle)  # as published: 34 provinces in 2022, 38 in 2025
-panel34 = build_province_panel(bundle, geography="34")  # 2024-2025 Papua aggregated to 91/94
+panel = build_province_panel(bundle)  # as published: 34 provinces to 2023, 38 from 2024
+panel34 = build_province_panel(bundle, geography="34")  # 2024 onward Papua aggregated to 91/94
 provinces = {s: maps.load_provinces(bundle, s) for s in ("34", "38")}
-print({year: maps.province_set_for_year(year) for year in (2022, 2023, 2024, 2025)})
+
+# The years mapped come from the data: first and last year with a coverage rate by province, last
+# year with a published P0 (a new year of data moves them with no edit here)
+coverage_years = panel34.loc[panel34["coverage_rate"].notna(), "year"]
+YEAR_FROM, YEAR_TO = int(coverage_years.min()), int(coverage_years.max())
+POVERTY_YEAR = int(panel.loc[panel["p0"].notna(), "year"].max())  # P0 / P1 map (March round)
+print(f"coverage {YEAR_FROM}-{YEAR_TO}, poverty {POVERTY_YEAR}:",
+      {year: maps.province_set_for_year(year) for year in range(YEAR_FROM, YEAR_TO + 1)})
 
 # %% [markdown]
 # ## 1. Coverage rate 2022 and 2025, and its change
@@ -110,7 +114,7 @@ maps.choropleth(provinces[pov_set], p0, title=f"Poverty headcount P0, March {POV
 maps.choropleth(provinces[pov_set], p1, title=f"Poverty gap index P1, March {POVERTY_YEAR}", cmap="YlOrRd",
                 legend_label="poverty gap index P1 (mean shortfall, % of the poverty line)", ax=axes[1],
                 source=f"Source: BPS - Statistics Indonesia, Susenas March {POVERTY_YEAR} (B01: P0 and P1 by province).")
-save_figure(fig, "fig04_map_poverty_2025")
+save_figure(fig, f"fig04_map_poverty_{POVERTY_YEAR}")
 
 # %% [markdown]
 # ## 3. Extreme poverty, March 2023 (34 provinces)

@@ -320,7 +320,7 @@ def national_coverage(panel: pd.DataFrame, *, active: str = "bpjstk_active", emp
 def coverage_summary(
     panel: pd.DataFrame,
     *,
-    years: Sequence[int] = (2022, 2023, 2024, 2025),
+    years: Sequence[int] | None = None,
     rate: str = "coverage_rate",
     active: str = "bpjstk_active",
     employed: str = "employed",
@@ -332,8 +332,8 @@ def coverage_summary(
     ----------
     panel : DataFrame
         Province x year panel with ``province_code``, ``province_name``, ``year`` and the columns.
-    years : sequence of int
-        Years to summarise.
+    years : sequence of int, optional
+        Years to summarise; default every year in which ``rate`` has a value (from the data).
     rate : str
         Province coverage-rate column (as the panel defines it).
     geography : str, optional
@@ -348,6 +348,8 @@ def coverage_summary(
     """
     _require(panel, ["province_code", "province_name", "year", rate, active, employed], "coverage_summary")
     nat = national_coverage(panel, active=active, employed=employed).set_index("year")
+    if years is None:
+        years = sorted(int(y) for y in panel.loc[panel[rate].notna(), "year"].unique())
     rows = []
     for y in years:
         sub = panel[panel["year"].astype(int) == int(y)]

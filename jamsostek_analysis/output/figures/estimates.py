@@ -293,7 +293,7 @@ def scatter_changes(
     panel: pd.DataFrame,
     x: str = "coverage_rate",
     y: str = "p0",
-    years: tuple[int, int] = (2022, 2025),
+    years: tuple[int, int] | None = None,
     *,
     unit: str = "province_code",
     time: str = "year",
@@ -307,13 +307,19 @@ def scatter_changes(
     The ``n_label`` provinces farthest from the centre (sum of absolute z-scores of the two changes)
     are labelled. The dashed line is the unweighted least-squares fit of the changes (a long difference
     with a common intercept), drawn for orientation only; its slope is printed in the legend. Provinces
-    missing either variable in either year are left out and counted in the legend.
+    missing either variable in either year are left out and counted in the legend. ``years`` default:
+    the first and last year in which both ``x`` and ``y`` have a value (from the data).
     """
     import matplotlib.pyplot as plt
 
     from jamsostek_analysis.output.figures import PALETTE, house_style
 
     _require(panel, [unit, time, x, y], "scatter_changes")
+    if years is None:
+        both = panel.loc[panel[x].notna() & panel[y].notna(), time]
+        if both.empty:
+            raise FigureInputError(f"scatter_changes: no year in which both {x} and {y} have a value")
+        years = (int(both.min()), int(both.max()))
     a, b = (int(v) for v in years)
     cols = [unit, x, y] + ([label] if label in panel.columns else [])
     start = panel.loc[panel[time] == a, cols].set_index(unit)
