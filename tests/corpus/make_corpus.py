@@ -467,8 +467,10 @@ def main() -> None:
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case id"
     INDEX.write_text(json.dumps(sorted(cases, key=lambda c: c["id"]), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    n_err = sum("error" in c["expect"] or c["expect"].get("exit") == 2 for c in cases)
-    print(f"{len(cases)} cases ({n_err} named errors, {len(cases) - n_err} correct results) -> {INDEX}")
+    n_err = sum("error" in c["expect"] for c in cases)
+    n_arg = sum("error" not in c["expect"] and c["expect"].get("exit") == 2 for c in cases)
+    print(f"{len(cases)} cases ({n_err} named errors, {n_arg} command-line argument errors, "
+          f"{len(cases) - n_err - n_arg} correct results) -> {INDEX}")
 
 
 if __name__ == "__main__":
