@@ -842,7 +842,10 @@ def _run_locked(
         run.finished = time.perf_counter() - t0
         run.seconds = run.finished - run.started
         target = out_dir / "notebooks" / f"{spec.name}.ipynb"
-        nbformat.write(nb, target)
+        from jamsostek_analysis.output.guard import atomic_write_bytes
+
+        text = nbformat.writes(nb)
+        atomic_write_bytes(target, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
         run.executed_copy = str(target)
         run.failure = failure
         run.status = "ok" if failure is None else ("cancelled" if failure.kind == "cancelled" else "failed")
@@ -1049,8 +1052,9 @@ def save_main_estimate(record: dict, path: Path | str | None = None) -> Path:
     import json
 
     out = Path(path) if path is not None else build_dir() / MAIN_ESTIMATE_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    from jamsostek_analysis.output.guard import atomic_write_bytes
+
+    atomic_write_bytes(out, (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
     return out
 
 
