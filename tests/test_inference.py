@@ -181,3 +181,50 @@ def test_t_pvalues_and_errors():
     with pytest.raises(EstimationError, match="fewer observations"):
         inference.vcov_iid(np.eye(3), np.ones(3))
     assert inference.crv1_factor(152, 5, 38) == pytest.approx(38 / 37 * 151 / 147, rel=1e-15)
+
+
+@pytest.mark.parametrize("case", ["region clusters, unit + year FE", "year FE only", "three factors, weighted"])
+def test_blockwise_cr2_matches_textbook_when_fe_not_nested(case):
+    """CR2 and its BM df from the cluster blocks (no N x G matrix) = the textbook computation on the
+    full dummy design, also when the largest fixed effect is not nested in the clusters (unit effects
+    with region clusters; year effects with unit clusters) and cluster sizes differ (batched blocks)."""
+    rng = np.random.default_rng(42)
+    G, T = 15, 6
+    unit = np.repeat(np.arange(G), T)
+    year = np.tile(np.arange(T), G)
+    keep = rng.random(G * T) > 0.25
+    unit, year = unit[keep], year[keep]
+    n = unit.size
+    third = rng.integers(0, 3, n)
+    fe = {"region clusters, unit + year FE": [unit, year], "year FE only": [year],
+          "three factors, weighted": [unit, year, third]}[case]
+    cl = unit % 5 if case.startswith("region") else unit
+    w = rng.uniform(0.5, 2.0, n) if case.endswith("weighted") else np.ones(n)
+    X = rng.normal(size=(n, 2))
+    y = X @ np.array([0.3, -0.2]) + rng.normal(size=n)
+    D = np.column_stack([pd.get_dummies(f).to_numpy(float) for f in fe])
+    sw = np.sqrt(w)
+    Zw = np.column_stack([X, D]) * sw[:, None]
+    P = Zw @ np.linalg.pinv(Zw)  # full-model hat matrix
+    IH = np.eye(n) - P
+    Dw = D * sw[:, None]
+    PD = Dw @ np.linalg.pinv(Dw)
+    Xt = (np.eye(n) - PD) @ (X * sw[:, None])
+    u = IH @ (y * sw)
+    Bm = np.linalg.inv(Xt.T @ Xt)
+    meat = np.zeros((2, 2))
+    Gcols = []
+    for g in np.unique(cl):
+        idx = np.flatnonzero(cl == g)
+        vals, vecs = np.linalg.eigh(IH[np.ix_(idx, idx)])
+        inv = np.where(vals > 1e-10, 1 / np.sqrt(np.clip(vals, 1e-300, None)), 0.0)
+        A = (vecs * inv) @ vecs.T
+        s = Xt[idx].T @ A @ u[idx]
+        meat += np.outer(s, s)
+        Gcols.append(IH[:, idx] @ A @ Xt[idx] @ Bm[:, 1])
+    lam = np.linalg.eigvalsh(np.column_stack(Gcols).T @ np.column_stack(Gcols))
+    wts = None if case != "three factors, weighted" else w
+    V, dfs = inference.cr2_vcov_and_df(Xt, u, cl, fe=fe, weights=wts)
+    np.testing.assert_allclose(V, Bm @ meat @ Bm, rtol=1e-9)
+    assert dfs[1] == pytest.approx(lam.sum() ** 2 / (lam**2).sum(), rel=1e-9)
+    assert inference.cr2_satterthwaite_df(Xt, cl, contrast=1, fe=fe, weights=wts) == pytest.approx(dfs[1], rel=1e-12)

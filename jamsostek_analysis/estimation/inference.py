@@ -345,7 +345,8 @@ class _FEProjection:
         rows = np.arange(flat.shape[0])
         for c, o in zip(self.rest, self.offsets):
             flat[rows, o + c[idx].ravel()] += 1.0
-        Z *= self.sw[idx][..., None]
+        if self.w is not None:
+            Z *= self.sw[idx][..., None]
         return Z
 
     def blocks(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -355,12 +356,15 @@ class _FEProjection:
         if self.empty:
             return P, None
         code = self.c1[idx]
-        s = self.sw[idx]
-        P += (code[:, :, None] == code[:, None, :]) * (s[:, :, None] * s[:, None, :]) * self.invW1[code][:, :, None]
+        np.multiply(code[:, :, None] == code[:, None, :], self.invW1[code][:, :, None], out=P)
+        if self.w is not None:
+            s = self.sw[idx]
+            P *= s[:, :, None] * s[:, None, :]
         if self.K == 0:
             return P, None
         Z = self.z_rows(idx)
-        P += (Z @ self.Q) @ np.swapaxes(Z, -1, -2)
+        ZQ = (Z.reshape(-1, self.K) @ self.Q).reshape(Z.shape)
+        P += ZQ @ np.swapaxes(Z, -1, -2)
         return P, Z
 
 
@@ -472,6 +476,14 @@ def _bm_df(a: np.ndarray, X: np.ndarray, B: np.ndarray, codes: np.ndarray, proj:
     return tr * tr / tr2
 
 
+def _one_blas_thread():
+    """Context with a single BLAS thread: the CR2 blocks are many tiny products and eigen-
+    decompositions, for which waking BLAS threads costs more than it gains (2-3x on 2 busy cores)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def cr2_vcov_and_df(
     X: np.ndarray,
     resid: np.ndarray,
@@ -500,18 +512,19 @@ def cr2_vcov_and_df(
     if G < 2:
         raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
     Cn = np.eye(k) if contrasts is None else np.atleast_2d(np.asarray(contrasts, dtype=float))
-    B = bread(X)
-    proj = _FEProjection(fe, weights, codes)
-    Vc = (B @ Cn.T)  # (k, q)
-    meat = np.zeros((k, k))
-    a_all = np.empty((n, Vc.shape[1]))
-    for _, idx in _cluster_blocks(codes):
-        A, Xg, _ = _cr2_adjust(X, B, proj, idx)
-        s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
-        meat += s.T @ s
-        a_all[idx] = A @ (Xg @ Vc)
-    dfs = np.array([_bm_df(a_all[:, j], X, B, codes, proj) for j in range(Vc.shape[1])])
-    return B @ meat @ B, dfs
+    with _one_blas_thread():
+        B = bread(X)
+        proj = _FEProjection(fe, weights, codes)
+        Vc = B @ Cn.T  # (k, q)
+        meat = np.zeros((k, k))
+        a_all = np.empty((n, Vc.shape[1]))
+        for _, idx in _cluster_blocks(codes):
+            A, Xg, _ = _cr2_adjust(X, B, proj, idx)
+            s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
+            meat += s.T @ s
+            a_all[idx] = A @ (Xg @ Vc)
+        dfs = np.array([_bm_df(a_all[:, j], X, B, codes, proj) for j in range(Vc.shape[1])])
+        return B @ meat @ B, dfs
 
 
 def vcov_cr2(
@@ -552,14 +565,15 @@ def vcov_cr2(
     codes, G = _cluster_codes(cluster, n)
     if G < 2:
         raise EstimationError(f"cluster-robust inference needs at least 2 clusters, got {G}")
-    B = bread(X)
-    proj = _FEProjection(fe, weights, codes)
-    meat = np.zeros((k, k))
-    for _, idx in _cluster_blocks(codes):
-        A, Xg, _ = _cr2_adjust(X, B, proj, idx)
-        s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
-        meat += s.T @ s
-    return B @ meat @ B
+    with _one_blas_thread():
+        B = bread(X)
+        proj = _FEProjection(fe, weights, codes)
+        meat = np.zeros((k, k))
+        for _, idx in _cluster_blocks(codes):
+            A, Xg, _ = _cr2_adjust(X, B, proj, idx)
+            s = np.einsum("cmk,cm->ck", Xg, np.einsum("cij,cj->ci", A, u[idx]))
+            meat += s.T @ s
+        return B @ meat @ B
 
 
 def cr2_satterthwaite_df(

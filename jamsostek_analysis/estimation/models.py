@@ -493,13 +493,20 @@ def ssc_absorbed_count(fe_codes: Sequence[np.ndarray], cluster: np.ndarray | Non
     return A, max(A - nested_levels + n_nested, 0)
 
 
+def _norm(v: np.ndarray) -> float:
+    """Euclidean norm of a vector without BLAS (``np.linalg.norm`` calls a threaded ``dot`` whose
+    thread wake-up costs milliseconds on a busy machine, more than the sum itself for small panels)."""
+    v = np.asarray(v, dtype=float).ravel()
+    return math.sqrt(float(np.einsum("i,i->", v, v)))
+
+
 def _collinearity(X: np.ndarray, X_raw: np.ndarray, names: list[str], has_fe: bool) -> None:
     """Raise EstimationError naming regressors absorbed by the FE or collinear with others."""
     n, k = X.shape
     absorbed = []
     for j in range(k):
-        raw = np.linalg.norm(X_raw[:, j])
-        if raw == 0 or np.linalg.norm(X[:, j]) <= 1e-9 * raw:
+        raw = _norm(X_raw[:, j])
+        if raw == 0 or _norm(X[:, j]) <= 1e-9 * raw:
             absorbed.append(names[j])
     if absorbed:
         where = "constant within the fixed effects (absorbed by them)" if has_fe else "identically zero"
@@ -512,7 +519,7 @@ def _collinearity(X: np.ndarray, X_raw: np.ndarray, names: list[str], has_fe: bo
             Z = X[:, kept]
             coef, *_ = np.linalg.lstsq(Z, col, rcond=None)
             r = col - Z @ coef
-            if np.linalg.norm(r) <= 1e-8 * np.linalg.norm(col):
+            if _norm(r) <= 1e-8 * _norm(col):
                 bad.append(names[j])
                 continue
         kept.append(j)
@@ -533,11 +540,11 @@ def _check_residuals(yc: np.ndarray, resid: np.ndarray, y: str, has_fe: bool, y_
     norm of the (weighted) raw outcome. Both cases make every standard error zero and every t
     statistic 0/0 or infinite.
     """
-    scale = float(np.linalg.norm(yc))
+    scale = float(_norm(yc))
     if scale <= 1e-12 * y_norm or scale == 0.0:
         where = "after absorbing the fixed effects (it is constant within them)" if has_fe else "(it is constant)"
         raise EstimationError(f"outcome {y!r} has no variation {where}; nothing to estimate")
-    if float(np.linalg.norm(resid)) <= 1e-10 * scale:
+    if float(_norm(resid)) <= 1e-10 * scale:
         raise EstimationError(
             f"outcome {y!r} is fitted exactly by the regressors{' and fixed effects' if has_fe else ''} "
             "(all residuals are zero): standard errors and tests are undefined; check for a regressor that "
@@ -1146,7 +1153,7 @@ def fit_panel(
     df_resid = n - k - A
     w = sample.values[spec.weights] if spec.weights else None
     yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
-    _check_residuals(yc, resid, y, bool(fe_codes), float(np.linalg.norm(yraw * sw)))
+    _check_residuals(yc, resid, y, bool(fe_codes), float(_norm(yraw * sw)))
     inputs = _VarianceInputs(X=Xt, resid=resid, cluster=ccodes, fe_codes=tuple(fe_codes), weights=w, names=names,
                              n_absorbed=A, n_absorbed_ssc=A_ssc, df_resid=df_resid, cluster_name=spec.clus_col)
     V, df_t, ssc_text, extra, df_params = _variance(inputs, spec.vcov, spec.cr2_df)
