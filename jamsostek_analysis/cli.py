@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_panel.add_argument("--dictionary", type=Path, default=None, help="also write the data dictionary (CSV) here")
     p_panel.add_argument("--first-year", type=int, default=None, help="first year of the panel (default: first year with a published P0)")
     p_panel.add_argument("--last-year", type=int, default=None, help="last year of the panel (default: last year with a published P0)")
+    p_panel.add_argument(
+        "--no-extreme-modelled",
+        action="store_true",
+        help="leave out the MODELLED extreme-poverty columns (extreme_modelled*, extreme215_modelled*; study/extreme_model.py)",
+    )
 
     # estimate -----------------------------------------------------------------------------
     p_est = _sub(
@@ -303,6 +308,10 @@ def _cmd_panel(args: argparse.Namespace) -> int:
         first_year=args.first_year,
         last_year=args.last_year,
     )
+    if not args.no_extreme_modelled:
+        from jamsostek_analysis.study.extreme_model import add_extreme_modelled, fit_extreme_model, load_model_inputs
+
+        panel = add_extreme_modelled(panel, fit_extreme_model(load_model_inputs(bundle)))
     out = atomic_write_bytes(paths["--out"], panel_csv_bytes(panel))
     years = f"{panel['year'].min()}-{panel['year'].max()}"
     print(

@@ -4,6 +4,7 @@ calibration does what it says, the intervals are ordered, and the validation is 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -192,3 +193,20 @@ def test_add_extreme_modelled_to_panel(model, bundle):
     w = model.inputs.weights.merge(parts[["province_code", "year", "period", "extreme_modelled"]], on=["province_code", "year", "period"])
     assert a["extreme_modelled"] == pytest.approx((w["extreme_modelled"] * w["weight"]).sum() / w["weight"].sum())
     assert np.isnan(a["extreme_modelled_urban"]) and "aggregate of 94+95+96+97" in a["extreme_modelled_flag"]
+
+
+def test_panel_cli_writes_modelled_columns_and_dictionary(tmp_path, bundle, capsys):
+    from jamsostek_analysis.cli import main
+    from jamsostek_analysis.data.columns import MODELLED_COLUMNS, PANEL_COLUMNS
+
+    out, dd = tmp_path / "panel.csv", tmp_path / "dict.csv"
+    assert main(["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34", "--dictionary", str(dd)]) == 0
+    back = pd.read_csv(out, dtype={"province_code": str}, keep_default_na=False, na_values=[""])
+    assert back.columns.tolist() == PANEL_COLUMNS + MODELLED_COLUMNS
+    d = pd.read_csv(dd)
+    assert d["column"].tolist() == PANEL_COLUMNS + MODELLED_COLUMNS
+    m = d[d["column"].isin(MODELLED_COLUMNS[:-1])]
+    assert m["definition"].str.startswith("MODELLED (not a BPS statistic)").all()
+    yrs = back.loc[back["extreme_modelled"].notna(), "year"]
+    assert (yrs.min(), yrs.max()) == (2015, 2025)
+    assert back.loc[back["year"] >= 2015, "extreme_modelled_flag"].str.startswith("MODELLED").all()

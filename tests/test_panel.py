@@ -546,7 +546,7 @@ def test_cli_panel_writes_csv_and_dictionary(panel, bundle, tmp_path, monkeypatc
     monkeypatch.setattr("jamsostek_analysis.data.bundle.open_bundle", lambda d, e: bundle)
     out, dictionary = tmp_path / "out" / "panel.csv", tmp_path / "dict.csv"
     argv = ["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34",
-            "--bpjstk-source", "kemnaker", "--dictionary", str(dictionary), "--last-year", "2025"]  # fmt: skip
+            "--bpjstk-source", "kemnaker", "--dictionary", str(dictionary), "--last-year", "2025", "--no-extreme-modelled"]  # fmt: skip
     assert main(argv) == 0
     assert calls == {"geography": "34", "bpjstk_source": "kemnaker", "root": bundle.root, "years": (None, 2025)}
     printed = capsys.readouterr().out

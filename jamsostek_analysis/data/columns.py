@@ -28,6 +28,8 @@ __all__ = [
     "COLUMNS",
     "REGISTRY",
     "PANEL_COLUMNS",
+    "MODELLED",
+    "MODELLED_COLUMNS",
     "AGGREGATION_RULES",
     "SELECTIONS",
     "COMPILED_COLUMNS",
@@ -47,7 +49,7 @@ AGGREGATION_KINDS = (
     "key",
 )
 #: where a column's cells come from
-KINDS = ("key", "bps", "compiled", "bpjstk", "derived", "flag")
+KINDS = ("key", "bps", "compiled", "bpjstk", "derived", "flag", "modelled")
 #: how ``years_available`` is computed: years with a non-missing / non-empty value, years with a
 #: row, or the years aggregated by geography='34' (post-split rows)
 YEAR_RULES = ("values", "rows", "aggregated")
@@ -653,8 +655,48 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-#: name -> Column
-REGISTRY: dict[str, Column] = {c.name: c for c in COLUMNS}
+
+
+def _modelled() -> tuple[Column, ...]:
+    """The MODELLED extreme-poverty columns (added by ``study.extreme_model.add_extreme_modelled``,
+    not by the panel builder): not BPS statistics."""
+    series = {
+        "extreme": ("US$1.90/day PPP 2011 (BPS/Kemenko PMK series, 2021-Mar 2024)", "B01; B02; S06; I01; I26; I27; X01; E01; E02; E04",
+                    "Level calibrated on the 21 exact March-2023 province values only; 90 % interval = jackknife over those 21 provinces "
+                    "(t, 20 df) widened to the envelope over P1/P2 rounding (+/-0.005) and Beta vs lognormal. 2015-2020 and 2025 "
+                    "extrapolate the definition outside its published span; the 2022 level is below the published national figures "
+                    "(validation: tab07_extreme_validation)."),
+        "extreme215": ("US$2.15/day PPP 2017 (BPS series published July 2025)", "B01; B02; S06; I01; I26; I27; E16",
+                       "Level calibrated on the national March 2024 figure (1.26 %), the series' only anchor; the interval covers rounding "
+                       "and distribution choice only (no calibration uncertainty can be estimated from one anchor). Never spliced with "
+                       "the US$1.90 columns."),
+    }
+    out = []
+    for p, (label, src, note) in series.items():
+        for a, where in (("", "province (urban and rural combined with the urban share implied by P0, P0 urban, P0 rural)"),
+                         ("_urban", "urban area"), ("_rural", "rural area (NaN for DKI Jakarta)")):
+            for b, what in (("", "point value"), ("_low", "lower bound of the 90 % interval"), ("_high", "upper bound of the 90 % interval")):
+                out.append(Column(
+                    f"{p}_modelled{a}{b}", "modelled",
+                    f"MODELLED (not a BPS statistic) extreme-poverty rate, {label}, {where}: {what}",
+                    unit="percent of population", source_id=src, survey_round="March (Susenas)", valid_range=(0.0, 100.0),
+                    notes="MODELLED from the published P0, P1, P2: Beta distribution of the normalised shortfall of the poor (reproduces "
+                          "P0-P2 exactly), extreme line = CPI-indexed line proportional to each province's poverty line. " + note
+                          + " Urban/rural columns are NaN in rows aggregated by geography='34' (poverty-population-weighted means of the "
+                          "parts otherwise). Method: jamsostek_analysis/study/extreme_model.py.",
+                ))
+    out.append(Column("extreme_modelled_flag", "modelled",
+                      "Why a MODELLED extreme-poverty value is weak (extrapolated definition, 2022 level, new Papua province, urban share "
+                      "not identified, aggregated row); empty where not modelled", unit="text", aggregation="text"))
+    return tuple(out)
+
+
+#: the MODELLED extreme-poverty columns (not in :data:`PANEL_COLUMNS`: the study layer adds them)
+MODELLED: tuple[Column, ...] = _modelled()
+#: their names, in order
+MODELLED_COLUMNS: list[str] = [c.name for c in MODELLED]
+#: name -> Column (panel and MODELLED columns)
+REGISTRY: dict[str, Column] = {c.name: c for c in COLUMNS + MODELLED}
 #: the panel's columns, in order
 PANEL_COLUMNS: list[str] = [c.name for c in COLUMNS]
 #: column -> aggregation rule of aggregate_to_34

@@ -37,6 +37,7 @@ import pandas as pd
 from jamsostek_analysis.data.columns import (
     AGGREGATION_RULES,
     COMPILED_COLUMNS,
+    MODELLED_COLUMNS,
     PANEL_COLUMNS,
     REGISTRY,
     VALID_RANGES,
@@ -60,6 +61,7 @@ __all__ = [
     "VALID_RANGES",
     "check_valid_ranges",
     "panel_csv_bytes",
+    "MODELLED_COLUMNS",
     "AGGREGATION_RULES",
     "boundary_for_year",
     "panel_province_set",
@@ -762,8 +764,9 @@ def data_dictionary(panel: pd.DataFrame | None = None) -> pd.DataFrame:
     missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
     if missing:
         raise PanelError(f"data_dictionary: the panel has no column(s) {missing}; expected build_province_panel() output")
+    names = PANEL_COLUMNS + [c for c in MODELLED_COLUMNS if c in panel.columns]  # MODELLED entries where the panel has them
     rows = [(c.name, c.definition, c.unit, c.source_id, c.survey_round, years_available(panel, c.name), c.notes)
-            for c in (REGISTRY[n] for n in PANEL_COLUMNS)]
+            for c in (REGISTRY[n] for n in names)]
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
 
 

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from jamsostek_analysis.data.columns import MODELLED_COLUMNS
 from jamsostek_analysis.errors import EstimationError, PanelError, ParseError
 from jamsostek_analysis.geography import NEW_PAPUA
 from jamsostek_analysis.study.fgt_distributions import (
@@ -830,18 +831,6 @@ def national_trends(model: ExtremeModel) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------
 # panel columns
-
-
-def _modelled_columns() -> list[str]:
-    cols = []
-    for p in ("extreme", "extreme215"):
-        for area in ("", "_urban", "_rural"):
-            cols += [f"{p}_modelled{area}", f"{p}_modelled{area}_low", f"{p}_modelled{area}_high"]
-    return cols + ["extreme_modelled_flag"]
-
-
-#: the MODELLED panel columns added by :func:`add_extreme_modelled`
-MODELLED_COLUMNS = _modelled_columns()
 
 
 def add_extreme_modelled(panel: pd.DataFrame, model: ExtremeModel, *, period: str = "March") -> pd.DataFrame:
