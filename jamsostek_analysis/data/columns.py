@@ -35,6 +35,7 @@ __all__ = [
     "COMPILED_COLUMNS",
     "VALID_RANGES",
     "bps_columns",
+    "DISTRICT_COLUMNS",
 ]
 
 AGGREGATION_KINDS = (
@@ -713,6 +714,25 @@ COMPILED_COLUMNS: dict[str, str] = {
 VALID_RANGES: dict[str, tuple[float, float]] = {
     c.name: c.valid_range for c in COLUMNS if c.valid_range is not None
 }
+
+
+#: the district (kabupaten/kota) poverty panel: raw/bps/poverty_district (B03), 514 districts on the
+#: BPS 2020 codes in every year 2004-2025 (today's boundaries, incl. the Papua and Kalimantan Utara splits)
+DISTRICT_COLUMNS: tuple[Column, ...] = (
+    Column("p0", "bps", "Poverty headcount ratio P0 of the district", unit="percent of population", source_id="B03",
+           survey_round="March (Susenas)", select=(BpsSelection("B03", "poverty_district", title=r"\(P0\)"),),
+           valid_range=(0.0, 100.0)),
+    Column("p1", "bps", "Poverty gap index P1 (FGT alpha=1) of the district", unit="index (percent scale)",
+           source_id="B03", survey_round="March (Susenas)",
+           select=(BpsSelection("B03", "poverty_district", title=r"\(P1\)"),), valid_range=(0.0, 50.0)),
+    Column("p2", "bps", "Poverty severity index P2 (FGT alpha=2) of the district", unit="index (percent scale)",
+           source_id="B03", survey_round="March (Susenas)",
+           select=(BpsSelection("B03", "poverty_district", title=r"\(P2\)"),), valid_range=(0.0, 30.0)),
+    Column("poverty_line", "bps", "Poverty line (Garis Kemiskinan) of the district", unit="IDR per capita per month",
+           source_id="B03", survey_round="March (Susenas)",
+           select=(BpsSelection("B03", "poverty_district", title=r"Garis Kemiskinan"),),
+           valid_range=(10000.0, 5000000.0)),
+)  # fmt: skip
 
 
 def bps_columns() -> tuple[Column, ...]:
