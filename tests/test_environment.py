@@ -208,3 +208,16 @@ def test_make_test_fails_when_a_test_fails(tmp_path):
     res = _make_test(f"-p no:cacheprovider --rootdir={tmp_path} {failing}")
     assert res.returncode != 0
     assert "1 failed" in res.stdout
+
+
+def test_cross_checks_never_skip_for_a_missing_peer():
+    """pyfixest, linearmodels, wildboottest are [dev] dependencies: tests import them plainly (a missing
+    peer fails the suite instead of silently skipping the cross-check)."""
+    offenders = [
+        f"{p.name}:{i}" for p in sorted((REPO / "tests").glob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "importorskip(" in line and "offenders" not in line
+    ]
+    assert not offenders, offenders
+    dev = {split_requirement(r)[0] for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]}
+    assert {"pyfixest", "linearmodels", "wildboottest"} <= dev

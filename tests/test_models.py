@@ -59,7 +59,7 @@ def simulate_panel(seed: int = 1, G: int = 38, beta: float = -0.4, gaps: bool = 
 
 
 def _pf():
-    pf = pytest.importorskip("pyfixest")
+    import pyfixest as pf
     warnings.filterwarnings("ignore", category=UserWarning)
     return pf
 
@@ -162,7 +162,7 @@ def test_crv1_maps_to_statsmodels_convention(panel):
 
 
 def test_crv1_maps_to_linearmodels_convention(panel):
-    lm = pytest.importorskip("linearmodels")
+    import linearmodels as lm
     res = fit_panel(panel, "p0", "coverage_rate", controls=["ctrl"])
     d = panel.assign(pc=panel["province_code"].astype(int)).set_index(["pc", "year"])
     mod = lm.PanelOLS(d["p0"], d[["coverage_rate", "ctrl"]], entity_effects=True, time_effects=True)
@@ -272,7 +272,7 @@ def test_fd_matches_manual_statsmodels_with_gaps():
 
 
 def test_fd_without_fe_matches_linearmodels_firstdifference():
-    lm = pytest.importorskip("linearmodels")
+    import linearmodels as lm
     df = simulate_panel(4)  # no gaps: FirstDifferenceOLS differences consecutive rows
     res = fit_panel(df, "p0", "coverage_rate", controls=["ctrl"], model="fd", fe=[])
     d = df.assign(pc=df["province_code"].astype(int)).set_index(["pc", "year"])

@@ -146,7 +146,7 @@ def test_vectorised_crv1_equals_fit_panel_and_pyfixest():
 @pytest.mark.slow
 def test_vectorised_crv1_equals_pyfixest():
     # independent implementation (pyfixest's import is slow, hence marked slow)
-    pf = pytest.importorskip("pyfixest")
+    import pyfixest as pf
     df = make_panel(38, 4, seed=8).drop(index=[5, 17, 40]).reset_index(drop=True)
     p = pw.estimate_design_parameters(df, "y", "x")
     draws = pw.simulate_draws(p, n_sims=3, seed=3, keep_errors=True)
@@ -231,3 +231,51 @@ def test_mde_table_power_grid_and_curves():
     assert len(curves) == 10 and curves.attrs["df"] == 19
     with pytest.raises(EstimationError):
         pw.power_grid([0.0])
+
+
+# ------------------------------------------------------------------------------------------
+# the wild cluster restricted bootstrap test: power from confidence sets
+# ------------------------------------------------------------------------------------------
+def test_wcr_power_from_sets_equals_direct_tests():
+    """Rejecting at true effect beta <=> -beta outside the null panel's set (same draws), draw for draw."""
+    from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap_arrays
+
+    p = pw.estimate_design_parameters(make_panel(12, 4, seed=31), "y", "x", rho=0.3)
+    sets, dev, Et, xt = pw.simulate_wcr_sets(p, n_sims=6, B=199, seed=5, return_errors=True)
+    st = p.structure()
+    fe = [st.unit_codes, st.time_codes]
+    checked = 0
+    for s, cs in enumerate(sets):
+        bounds = [b for piece in cs.intervals for b in piece if np.isfinite(b)]
+        for beta in [0.0, *[-b * f for b in bounds for f in (0.99, 1.01)]]:
+            res = wild_cluster_bootstrap_arrays(
+                beta * xt + Et[:, s], xt[:, None], st.unit_codes, B=199, fe=fe, ci=False, full_enumeration=False,
+                seed=np.random.default_rng(np.random.SeedSequence([5, 104729, s])),
+            )
+            assert (res.pvalue <= 0.05) == (not cs.contains(-beta)), (s, beta, res.pvalue)
+            assert res.estimate == pytest.approx(beta + dev[s], abs=1e-10)
+            checked += 1
+    assert checked >= 6 * 5
+
+
+def test_wcr_mde_agrees_with_analytic_for_many_clusters():
+    """G = 150, rho = 0: the bootstrap test is close to exact and its MDE close to (t_.975 + t_.80) x SD."""
+    p = pw.estimate_design_parameters(make_panel(150, 4, seed=32, rho=0.0), "y", "x", rho=0.0)
+    sets, _ = pw.simulate_wcr_sets(p, n_sims=200, B=199, seed=3)
+    mde = pw._set_mde(sets, 0.8)
+    analytic = pw.minimum_detectable_effect(p, n_sims=200, seed=3, n_boot=10).mde_analytic
+    assert abs(mde / analytic - 1) < 0.12, (mde, analytic)
+    size = pw._set_power(sets, np.array([0.0]))[0]
+    assert abs(size - 0.05) < 3 * np.sqrt(0.05 * 0.95 / 200)
+    # the MDE is where the exact power curve (from the sets) crosses 0.8
+    below, above = pw._set_power(sets, np.array([mde * 0.999, mde * 1.001]))
+    assert below < 0.8 <= above
+
+
+def test_wcr_mde_result_labelled():
+    p = pw.estimate_design_parameters(make_panel(12, 4, seed=33), "y", "x", rho=0.0)
+    m = pw.wcr_minimum_detectable_effect(p, n_sims=40, B=99, seed=1, n_boot=20)
+    sets, _ = pw.simulate_wcr_sets(p, n_sims=40, B=99, seed=1)
+    assert m.inference == "WCR bootstrap (Webb, B=99)" and np.isnan(m.mde_analytic) and np.isnan(m.df)
+    assert m.mde_simulated == pw._set_mde(sets, 0.8) and m.size_simulated == pw._set_power(sets, np.array([0.0]))[0]
+    assert m.mde_simulated_mc_se > 0 and m.mde_simulated_ci[0] < m.mde_simulated_ci[1]

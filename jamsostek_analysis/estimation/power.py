@@ -94,6 +94,9 @@ __all__ = [
     "mde_table",
     "power_curves",
     "power_grid",
+    "simulate_wcr_sets",
+    "wcr_label",
+    "wcr_minimum_detectable_effect",
 ]
 
 SIMULATED_NOTE = "SIMULATED data (power analysis), not observed values"
@@ -940,6 +943,149 @@ def minimum_detectable_effect(
 
 
 # --------------------------------------------------------------------------------------------
+# the wild cluster restricted bootstrap test (the study's reference test)
+# --------------------------------------------------------------------------------------------
+
+
+def wcr_label(B: int, weight_type: str = "webb") -> str:
+    """Label of the bootstrap test in tables: ``'WCR bootstrap (Webb, B=399)'``."""
+    return f"WCR bootstrap ({weight_type.capitalize()}, B={int(B)})"
+
+
+def simulate_wcr_sets(
+    params: DesignParameters,
+    *,
+    n_sims: int = 500,
+    B: int = 399,
+    alpha: float = 0.05,
+    seed: int = 0,
+    weight_type: str = "webb",
+    return_errors: bool = False,
+):
+    """Bootstrap confidence sets of ``n_sims`` simulated null panels (``beta = 0``) on the real design.
+
+    For each simulated error vector ``e_s`` (AR(1), as :func:`simulate_draws`) the two-way FE
+    regression of ``e_s`` on the real ``x`` is tested with the wild cluster restricted bootstrap
+    (:func:`jamsostek_analysis.estimation.wildboot.wild_cluster_bootstrap_arrays`, clustered by unit,
+    year effects re-projected, ``B`` draws of ``weight_type`` weights, seed ``(seed, s)``) and its
+    ``1 - alpha`` confidence set ``CS_s`` is computed exactly.
+
+    Why this gives the power for *every* beta at once: for data ``y = beta x + e_s`` the WCR test of
+    ``H0: beta = 0`` uses the restricted residuals ``beta x~ + e~_s`` and the t statistic
+    ``(beta + b_s) / se_s``; these are exactly the restricted residuals and t statistic of the test of
+    ``H0: beta = -beta`` on ``e_s`` (the cluster-robust SE does not change when ``beta x`` is added).
+    With the same bootstrap weights the p-values are equal, so the test rejects at true effect
+    ``beta`` iff ``-beta`` is outside ``CS_s`` (checked draw for draw in the tests).
+
+    Returns
+    -------
+    (list of ConfidenceSet, numpy.ndarray[, numpy.ndarray, numpy.ndarray])
+        The sets and the estimates ``b_s`` (``beta_hat - beta``) of the simulated panels; with
+        ``return_errors`` also the absorbed errors ``(N, n_sims)`` and the absorbed ``x`` (for checks).
+    """
+    from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap_arrays
+
+    if n_sims < 2:
+        raise EstimationError(f"n_sims must be at least 2, got {n_sims}")
+    st = params.structure()
+    fe = [st.unit_codes, st.time_codes]
+    xt = absorb(params.x_values, fe)
+    rng = np.random.default_rng(seed)
+    Et = absorb(_ar1_errors(st, params.rho, params.sigma_e, n_sims, rng), fe)
+    n_absorbed = _k_ssc(st) - 1
+    sets, dev = [], np.empty(n_sims)
+    for s in range(n_sims):
+        res = wild_cluster_bootstrap_arrays(
+            Et[:, s], xt[:, None], st.unit_codes, B=B, weight_type=weight_type,
+            seed=np.random.default_rng(np.random.SeedSequence([seed, 104729, s])), alpha=alpha, fe=fe,
+            n_absorbed=n_absorbed, full_enumeration=False,
+        )
+        sets.append(res.conf_set)
+        dev[s] = res.estimate
+    return (sets, dev, Et, xt) if return_errors else (sets, dev)
+
+
+def _set_power(sets, betas: np.ndarray) -> np.ndarray:
+    """Share of sets that exclude ``-beta`` for each beta (rejection rate at true effect beta)."""
+    return np.array([np.mean([not cs.contains(-b) for cs in sets]) for b in betas])
+
+
+def _set_rejections(sets) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate effects and the rejection matrix of the sets.
+
+    The rejection rate ``mean_s[-beta not in CS_s]`` is a step function of ``beta`` that can only
+    change at the negated bounds of the sets. Returns the sorted candidates ``c_0 = 0 < c_1 < ...``
+    (those bounds that are positive) and ``rejected[s, j]``: whether set ``s`` excludes ``-beta`` on the
+    segment ``(c_j, c_{j+1})`` (the last segment open to the right); exact, no grid.
+    """
+    bounds = np.array([-b for cs in sets for piece in cs.intervals for b in piece if np.isfinite(b)])
+    cand = np.unique(np.r_[0.0, bounds[bounds > 0]])
+    mids = np.r_[0.5 * (cand[:-1] + cand[1:]), cand[-1] + 1.0]
+    lo = np.array([p[0] for cs in sets for p in cs.intervals])
+    hi = np.array([p[1] for cs in sets for p in cs.intervals])
+    owner = np.array([s for s, cs in enumerate(sets) for _ in cs.intervals], dtype=np.int64)
+    covered = np.zeros((len(sets), mids.size), dtype=bool)
+    if lo.size:
+        inside = (lo[:, None] <= -mids[None, :]) & (-mids[None, :] <= hi[:, None])  # pieces x mids
+        np.logical_or.at(covered, owner, inside)
+    return cand, ~covered
+
+
+def _mde_from_rejections(cand: np.ndarray, rejected: np.ndarray, target: float, idx: np.ndarray | None = None) -> float:
+    """Smallest candidate from which the rejection rate (over rows ``idx``) reaches ``target``."""
+    rate = (rejected if idx is None else rejected[idx]).mean(axis=0)
+    ok = np.flatnonzero(rate >= target)
+    return float(cand[ok[0]]) if ok.size else np.inf
+
+
+def _set_mde(sets, target: float) -> float:
+    """Smallest ``beta >= 0`` from which the rejection rate ``mean_s[-beta not in CS_s]`` reaches ``target``."""
+    cand, rejected = _set_rejections(sets)
+    return _mde_from_rejections(cand, rejected, target)
+
+
+def wcr_minimum_detectable_effect(
+    params: DesignParameters,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    n_sims: int = 500,
+    B: int = 399,
+    seed: int = 0,
+    weight_type: str = "webb",
+    n_boot: int = 400,
+) -> MDEResult:
+    """Simulated MDE of the wild cluster restricted bootstrap test (the study's reference test).
+
+    Same DGP and design as :func:`minimum_detectable_effect`; the test is WCR with ``weight_type``
+    weights and ``B`` draws (p-value ``<= alpha`` rejects). The power curve comes exactly from the
+    confidence sets of :func:`simulate_wcr_sets` (no grid over beta; common random numbers for every
+    beta). MC uncertainty: bootstrap over the simulated panels (``n_boot`` resamples). There is no
+    analytic counterpart: ``mde_analytic`` is NaN. Cost: ``n_sims`` bootstraps of ``B`` draws (about
+    2-5 ms each on the 34 x 4 design).
+    """
+    if not 0 < power < 1 or not 0 < alpha < 1:
+        raise EstimationError(f"power and alpha must lie in (0, 1), got power={power}, alpha={alpha}")
+    sets, dev = simulate_wcr_sets(params, n_sims=n_sims, B=B, alpha=alpha, seed=seed, weight_type=weight_type)
+    cand, rejected = _set_rejections(sets)
+    mde = _mde_from_rejections(cand, rejected, power)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7919]))
+    boots = np.empty(n_boot)
+    for b in range(n_boot):  # the candidates of all panels include those of any resample: still exact
+        boots[b] = _mde_from_rejections(cand, rejected, power, rng.integers(0, n_sims, n_sims))
+    se_sim = float(dev.std(ddof=1))
+    return MDEResult(
+        power=power, alpha=alpha, df=np.nan, n_sims=n_sims, seed=seed,
+        se_analytic=analytic_se(params), se_simulated=se_sim, mean_se=np.nan,
+        size_simulated=float(_set_power(sets, np.array([0.0]))[0]),
+        mde_analytic=np.nan, mde_analytic_simse=np.nan, mde_analytic_mc_se=np.nan,
+        mde_simulated=mde, mde_simulated_mc_se=float(np.std(boots, ddof=1)),
+        mde_simulated_ci=(float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))),
+        sd_x_within=params.sd_x_within, y=params.y, x=params.x, inference=wcr_label(B, weight_type),
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # tables over outcomes and rho variants (notebook 06)
 # --------------------------------------------------------------------------------------------
 
@@ -957,6 +1103,9 @@ def mde_table(
     n_sims: int = 2000,
     seed: int = 0,
     cr2_outcomes=("p0",),
+    wcr_outcomes=(),
+    wcr_sims: int = 500,
+    wcr_B: int = 399,
     unit: str = "province_code",
     time: str = "year",
 ) -> tuple[pd.DataFrame, dict]:
@@ -966,8 +1115,11 @@ def mde_table(
     the variants are the fixed values ``variants`` (default :data:`RHO_VARIANTS`, via
     :meth:`DesignParameters.with_rho`) and the bias-corrected estimate, labelled
     ``'rho corrected (<value>)'``. Every variant gets :func:`minimum_detectable_effect` with the
-    CRV1 test; outcomes in ``cr2_outcomes`` also with the CR2 test (Bell-McCaffrey df). Same
-    ``seed`` and ``n_sims`` everywhere.
+    CRV1 test; outcomes in ``cr2_outcomes`` also with the CR2 test (Bell-McCaffrey df), and outcomes in
+    ``wcr_outcomes`` also with the wild cluster restricted bootstrap test (Webb weights, ``wcr_B`` draws,
+    ``wcr_sims`` simulated panels; :func:`wcr_minimum_detectable_effect`, inference label
+    :func:`wcr_label`; its df and analytic MDE are NaN). Same ``seed`` everywhere; ``n_sims`` for
+    CRV1/CR2.
 
     Returns
     -------
@@ -986,12 +1138,17 @@ def mde_table(
         ds[f"rho corrected ({base.rho_corrected:.2f})"] = base
         for name, d in ds.items():
             tests = ("CRV1", "CR2") if outcome in tuple(cr2_outcomes) else ("CRV1",)
+            if outcome in tuple(wcr_outcomes):
+                tests = (*tests, "WCR")
             for inf in tests:
-                m = minimum_detectable_effect(d, n_sims=n_sims, seed=seed, inference=inf)
+                if inf == "WCR":
+                    m = wcr_minimum_detectable_effect(d, n_sims=wcr_sims, B=wcr_B, seed=seed)
+                else:
+                    m = minimum_detectable_effect(d, n_sims=n_sims, seed=seed, inference=inf)
                 if inf == "CRV1":
                     designs[(outcome, name)] = (d, m)
                 rows.append({
-                    "outcome": outcome.upper(), "rho_variant": name, "inference": inf, "df": m.df, "rho": d.rho,
+                    "outcome": outcome.upper(), "rho_variant": name, "inference": m.inference, "df": m.df, "rho": d.rho,
                     "sigma_e": d.sigma_e, "se_analytic": m.se_analytic, "mde_analytic": m.mde_analytic,
                     "mde_simulated": m.mde_simulated, "mde_simulated_mc_se": m.mde_simulated_mc_se,
                     "size_simulated": m.size_simulated, "sd_x_within": d.sd_x_within,
