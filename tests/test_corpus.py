@@ -394,6 +394,32 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
         err_text = capsys.readouterr().err
         assert err_text.startswith("error: ") and "Traceback" not in err_text
         return
+    if op == "cell_overrides":  # on the real bundle: the readers need its geo/ tables
+        rel = SMALL_FILES[0]
+        text = (REAL / rel).read_text(encoding="utf-8-sig")
+        dest = extra / rel.replace(", 2024.csv", ", 2024 (2).csv")
+        dest.parent.mkdir(parents=True)
+        dest.write_text(text.replace("ACEH,74.03", "ACEH,74.05"), encoding="utf-8")
+        relx = dest.relative_to(extra).as_posix()
+        bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))])
+        monkeypatch.setattr(rmod, "run_notebooks", stub)
+        lines = []
+        assert rmod.reproduce(tmp / "out", data_dir=REAL, extra_data=[extra], notebooks_dir=tmp, log=lines.append) == "ran"
+        for m in expect["log"]:
+            assert any(m in ln for ln in lines), (m, lines)
+        return
+    if op == "misspelt_topic":
+        dest = extra / "raw" / "bps" / "hdi_provinsi" / Path(SMALL_FILES[0]).name
+        dest.parent.mkdir(parents=True)
+        shutil.copy(REAL / SMALL_FILES[0], dest)
+        relx = dest.relative_to(extra).as_posix()
+        bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))])
+        argv = ["reproduce", "--data-dir", str(small), "--extra-data", str(extra), "--out", str(tmp / "out"), "--no-progress"]
+        monkeypatch.setattr(rmod, "run_notebooks", stub)
+        args = build_parser().parse_args(argv)
+        _expect_error(expect, lambda: COMMANDS[args.command](args))
+        assert main(argv) == 2 and not calls
+        return
     if op in ("unverified_allowed", "overrides", "relative_output_dir"):
         monkeypatch.setattr(rmod, "run_notebooks", stub)
         lines: list[str] = []

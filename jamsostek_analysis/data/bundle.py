@@ -387,6 +387,12 @@ class DataBundle:
                 raise BundleError(f"{folder}: user-additions folder without {MANIFEST_NAME}; its files could not be "
                                   "verified (add files with `jamsostek-analysis data add`, which records their checksums)")
             manifest = read_manifest(mpath)
+            if origin != "bundle":
+                for rel in sorted(set(manifest) | set(_walk(folder))):
+                    parent = PurePosixPath(rel).parent.as_posix()
+                    if not (self.root / parent).is_dir():
+                        problems.append(f"{folder / rel}: folder {parent!r} does not exist in the data bundle "
+                                        f"{self.root}, so no reader would ever use this file (misspelt topic?)")
             for rel, entry in manifest.items():
                 p = folder / rel
                 try:

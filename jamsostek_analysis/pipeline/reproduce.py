@@ -1117,6 +1117,25 @@ def check_inputs(bundle: DataBundle, *, allow_unverified: bool = False) -> list[
         lines.append(f"user addition {row.relpath} ({row.origin.removeprefix('extra:')}): "
                      + ("replaces the bundle file of the same name" if replaces else "new file, read with the bundle's"))
     lines += [f"warning: {rel} used without verification (--allow-unverified)" for rel in unverified]
+    lines += _cell_overrides(bundle, table)
+    return lines
+
+
+def _cell_overrides(bundle: DataBundle, table: Any) -> list[str]:
+    """One line per BPS topic with user additions: how many bundle cells they replace (and change)."""
+    import warnings
+
+    from jamsostek_analysis.data.sources.bps import read_bps_topic
+
+    topics = sorted({rel.split("/")[2] for rel in table.loc[table["origin"] != "bundle", "relpath"]
+                     if rel.startswith("raw/bps/") and rel.count("/") == 3})
+    lines = []
+    for topic in topics:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ov = read_bps_topic(bundle, topic).attrs.get("overrides", [])
+        changed = sum(1 for r in ov if not (r["old_value"] == r["value"] or (r["old_value"] != r["old_value"] and r["value"] != r["value"])))
+        lines.append(f"raw/bps/{topic}: {len(ov)} bundle cell(s) replaced by user additions ({changed} with a different value)")
     return lines
 
 

@@ -447,6 +447,11 @@ def run_cases() -> None:
     add("reproduce-overrides-on-console", cls, "reproduce",
         {"log": ["user addition raw/kemnaker/data_peserta_bpjstk.csv", "replaces the bundle file of the same name"]},
         op="overrides")
+    add("reproduce-cell-overrides-on-console", cls, "reproduce",
+        {"log": ["raw/bps/hdi_province: 39 bundle cell(s) replaced by user additions (1 with a different value)"]},
+        op="cell_overrides")
+    add("verify-additions-in-unknown-folder", cls, "reproduce",
+        err("BundleError", "folder 'raw/bps/hdi_provinsi' does not exist in the data bundle", exit=2), op="misspelt_topic")
     add("reproduce-relative-output-dir-resolved-once", "silent wrong results", "reproduce",
         {"output_dir": "rel/figs"}, op="relative_output_dir")
     add("reproduce-interrupted-manifest", cls, "reproduce",
