@@ -199,3 +199,17 @@ def test_fixed_effects_that_do_not_commute_are_absorbed_per_permutation():
     slow = randomization_inference(df, "p0", "cov", fast=False, **kw)
     assert fast.method == "absorb"
     np.testing.assert_allclose(fast.distribution, slow.distribution, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("cluster", ["region", "year"])
+def test_demean_once_with_other_clusters_equals_refit(cluster):
+    """Units nested in coarser clusters (per-unit score sums mapped to regions) and clusters that cut
+    across units (year: scores summed over cells) give the refit loop's t statistics."""
+    df = _panel(12, 5, seed=51, beta=0.1).drop(index=[4, 9]).reset_index(drop=True)
+    df["region"] = (df["province_code"].astype(int) % 4).astype(str)
+    kw = dict(n_perm=30, seed=4, statistic="t", cluster=cluster, controls=["z"])
+    fast = randomization_inference(df, "p0", "cov", **kw)
+    slow = randomization_inference(df, "p0", "cov", fast=False, **kw)
+    assert fast.method == "demean-once"
+    np.testing.assert_allclose(fast.distribution, slow.distribution, rtol=1e-10, atol=1e-12)
+    assert fast.pvalue == slow.pvalue

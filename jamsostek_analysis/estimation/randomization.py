@@ -199,7 +199,10 @@ class _FWL:
 
     ``yz``: absorbed, sqrt-weight scaled outcome net of the controls; ``Q``: orthonormal basis of
     the absorbed controls; ``C``: sparse row -> cluster indicator (``None``: no t statistic);
-    ``n_obs``, ``k_ssc``: ``N`` and ``K`` of the CRV1 factor.
+    ``n_obs``, ``k_ssc``: ``N`` and ``K`` of the CRV1 factor. With ``block = T`` the rows are
+    ``U`` consecutive blocks of ``T`` cells (one unit each) that each lie in a single cluster:
+    the scores are then summed per unit first, and ``C`` maps units to clusters (``None`` with
+    ``unit_clusters``: every unit is its own cluster).
     """
 
     yz: np.ndarray
@@ -207,6 +210,8 @@ class _FWL:
     C: Any
     n_obs: int
     k_ssc: int
+    block: int = 0
+    n_clusters: int = 0
 
     @classmethod
     def build(cls, y_tilde, Z_tilde, cluster, n_obs: int, k_ssc: int) -> "_FWL":
@@ -224,7 +229,17 @@ class _FWL:
             C = sparse.csr_matrix(
                 (np.ones(cluster.size), (np.arange(cluster.size), cluster)), shape=(cluster.size, int(cluster.max()) + 1)
             )
-        return cls(yz, Q, C, int(n_obs), int(k_ssc))
+        return cls(yz, Q, C, int(n_obs), int(k_ssc), 0, 0 if C is None else C.shape[1])
+
+    def by_unit_blocks(self, block: int, unit_cluster: np.ndarray) -> "_FWL":
+        """Switch to per-unit score sums: rows are blocks of ``block`` cells, unit ``u`` in cluster ``unit_cluster[u]``."""
+        from scipy import sparse
+
+        U = unit_cluster.size
+        G = int(unit_cluster.max()) + 1
+        identity = G == U and np.array_equal(unit_cluster, np.arange(U))
+        C = None if identity else sparse.csr_matrix((np.ones(U), (np.arange(U), unit_cluster)), shape=(U, G))
+        return _FWL(self.yz, self.Q, C, self.n_obs, self.k_ssc, int(block), G)
 
     def statistics(self, Xa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients and CRV1 t statistics of ``x`` for the candidate rows of ``Xa``.
@@ -234,6 +249,8 @@ class _FWL:
         """
         if self.Q.shape[1]:
             Xa -= (Xa @ self.Q) @ self.Q.T
+        if self.block:
+            return self._unit_block_statistics(Xa)
         S = np.einsum("pi,pi->p", Xa, Xa)
         coef = (Xa @ self.yz) / S
         if self.C is None:
@@ -242,6 +259,21 @@ class _FWL:
         # residual u = yz - coef x: score of cluster g = sum_g x (yz - coef x)
         scores = np.asarray((self.C.T @ (Xa * self.yz).T).T) - coef[:, None] * np.asarray((self.C.T @ (Xa * Xa).T).T)
         c = crv1_factor(self.n_obs, self.k_ssc, G)
+        se = np.sqrt(c * np.einsum("pg,pg->p", scores, scores)) / S
+        return coef, coef / se
+
+    def _unit_block_statistics(self, Xa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`statistics` from per-unit cross-products ``sum_t x yz`` and ``sum_t x^2``."""
+        m = Xa.shape[0]
+        X3 = Xa.reshape(m, -1, self.block)
+        a = np.einsum("put,ut->pu", X3, self.yz.reshape(-1, self.block))
+        b = np.einsum("put,put->pu", X3, X3)
+        S = b.sum(axis=1)
+        coef = a.sum(axis=1) / S
+        scores = a - coef[:, None] * b  # per unit: sum_t x (yz - coef x)
+        if self.C is not None:
+            scores = np.asarray((self.C.T @ scores.T).T)
+        c = crv1_factor(self.n_obs, self.k_ssc, self.n_clusters)
         se = np.sqrt(c * np.einsum("pg,pg->p", scores, scores)) / S
         return coef, coef / se
 
@@ -344,6 +376,13 @@ def _demean_once_statistics(P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, t
         cl[cells] = d.cluster
     fwl = _FWL.build(_cell_layout(np.asarray(d.y_tilde), ucodes, tcodes, U, T),
                      _cell_layout(Z, ucodes, tcodes, U, T), cl, len(ucodes), d.k_ssc)
+    if d.cluster is not None:
+        from .design import is_nested
+
+        if is_nested(ucodes, d.cluster):  # every unit in one cluster: scores summed per unit first
+            unit_cluster = np.zeros(U, dtype=np.int64)
+            unit_cluster[ucodes] = d.cluster
+            fwl = fwl.by_unit_blocks(T, unit_cluster)
     xm = _cell_layout(X[:, j], ucodes, tcodes, U, T).reshape(U, T)
     B = P.shape[0]
     coef, tst = np.empty(B), np.empty(B)
