@@ -211,13 +211,17 @@ class _WeightSource:
         else:
             if self.passes:
                 self.rng.bit_generator.state = self._start
+            self._block = None  # release the previous window before allocating the next
             block = np.empty((self.G, j1 - j0), dtype=np.int8 if self.kind == "index" else float)
             rows = max(1, _CHUNK_ELEMENTS // max(self.B, 1))
             for g0 in range(0, self.G, rows):
                 g1 = min(self.G, g0 + rows)
                 block[g0:g1] = self._rows(g0, g1)[:, j0:j1]
         self.passes += 1
-        same = np.logical_and.reduce(block == block[:1], axis=0)
+        same = np.ones(block.shape[1], dtype=bool)
+        step = max(1, _CHUNK_ELEMENTS // max(block.shape[1], 1))
+        for g0 in range(1, self.G, step):  # row blocks: no G x width temporary
+            same &= np.logical_and.reduce(block[g0:g0 + step] == block[0], axis=0)
         first = block[0] if self.kind != "index" else self.support[block[0]]
         self.const[j0:j1] = np.where(same, np.sign(first), 0.0)
         self._w0, self._w1, self._block = j0, j1, block
