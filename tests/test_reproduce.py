@@ -75,7 +75,7 @@ def test_invalid_pipelines_are_rejected_with_a_reason(entries, message):
         parse_pipeline({"notebook": entries}, where="pipeline.toml")
 
 
-def test_project_pipeline_declares_the_six_notebooks():
+def test_project_pipeline_declares_the_notebooks():
     specs = load_pipeline(REPO / "notebooks", check_files=False)
     assert [s.name for s in specs] == [
         "01_data",
@@ -84,6 +84,7 @@ def test_project_pipeline_declares_the_six_notebooks():
         "04_extreme_poverty",
         "05_robustness",
         "06_power_counterfactuals",
+        "07_adapt",
     ]
     needs = {s.name: s.needs for s in specs}
     assert needs["06_power_counterfactuals"] == ("03_main_estimates",)
