@@ -333,6 +333,8 @@ def _finite_or_none(v: Any) -> float | None:
 
 def _bootstrap_record(bres: Any, param: str, args: argparse.Namespace) -> dict[str, Any]:
     ci = bres.conf_int
+    cs = getattr(bres, "conf_set", None)  # the confidence set can be a union of intervals; conf_int is its hull
+    extra = {} if cs is None else {"conf_set": cs.to_list()}
     return {
         "param": param,
         "pvalue": _finite_or_none(bres.pvalue),
@@ -341,12 +343,17 @@ def _bootstrap_record(bres: Any, param: str, args: argparse.Namespace) -> dict[s
         "enumerated": bool(bres.enumerated),
         "weight_type": args.weight_type,
         "seed": int(args.seed),
+        **extra,
     }
 
 
 def _bootstrap_line(boot: dict[str, Any]) -> str:
     ci = boot["conf_int"]
     ci_txt = "n/a" if ci is None else "[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in ci) + "]"
+    pieces = boot.get("conf_set")
+    if pieces is not None and len(pieces) != 1:  # several pieces (or empty): print the set, not its hull
+        ci_txt = " U ".join("[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in pc) + "]" for pc in pieces)
+        ci_txt = (ci_txt or "empty") + " (confidence set; the bootstrap p-value is not monotone in the null value)"
     p = "n/a" if boot["pvalue"] is None else format(boot["pvalue"], ".4f")
     enum = ", all sign patterns enumerated" if boot["enumerated"] else ""
     return (

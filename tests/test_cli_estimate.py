@@ -303,3 +303,15 @@ def test_internal_failure_exits_1_with_traceback(csv, capsys, monkeypatch):
     monkeypatch.setattr("jamsostek_analysis.estimation.models.fit_panel", boom)
     code, _, err = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code"], capsys)
     assert code == 1 and "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_bootstrap_line_prints_every_piece_of_the_confidence_set():
+    from jamsostek_analysis.cli import _bootstrap_line
+
+    boot = {"param": "coverage_rate_lead1", "pvalue": 0.0092, "conf_int": [-0.0839, 0.0492], "B": 9999,
+            "enumerated": False, "weight_type": "webb", "seed": 1,
+            "conf_set": [[-0.0839, -0.0028], [0.0100, 0.0492]]}
+    line = _bootstrap_line(boot)
+    assert "[-0.0839, -0.0028] U [0.01, 0.0492]" in line and "[-0.0839, 0.0492]" not in line
+    boot["conf_set"] = [[-1.0, None]]
+    assert "95% CI [-1, unbounded]" in _bootstrap_line({**boot, "conf_int": [-1.0, None]})
