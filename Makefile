@@ -41,12 +41,13 @@ PIP_QUIET := --quiet --disable-pip-version-check --no-input
 PYPROJECT_SHA := $(shell $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])" 2>/dev/null)
 STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
 
-.PHONY: help venv reproduce test lint test-slow test-all lab bench panel verify fixtures clean distclean
+.PHONY: help venv reproduce report test lint test-slow test-all lab bench panel verify fixtures clean distclean
 
 help:  ## list the targets
 	@echo "make reproduce   verify the data bundle and regenerate every figure and table (notebooks -> figures/, build/)"
 	@echo "make test        lint, then run the test suite (fast tests; 'make test-all' includes @pytest.mark.slow)"
 	@echo "make lint        ruff check (whole tree) and mypy (the package)"
+	@echo "make report      static HTML site of the last reproduce run: $(BUILD)/report/index.html (no network needed)"
 	@echo "make lab         JupyterLab on notebooks/ with the project's Python"
 	@echo "make panel       write the province x year panel to $(BUILD)/panel.csv (+ data dictionary)"
 	@echo "make bench       run benchmarks/*.py"
@@ -81,6 +82,9 @@ $(STAMP): | pyproject.toml
 reproduce: $(STAMP)  ## verify the data bundle, run every notebook, write figures and the run manifest
 	$(CLI) data verify $(DATA_ARGS)
 	$(CLI) reproduce $(DATA_ARGS) --jobs $(JOBS) --timeout $(TIMEOUT) --out $(BUILD)
+
+report: $(STAMP)  ## HTML site of the last reproduce run (run make reproduce first)
+	$(CLI) report --build $(BUILD) --out $(BUILD)/report
 
 # pytest exits 5 when it collected no test: that must fail, never pass vacuously.
 test: $(STAMP) lint  ## lint, then run the fast test suite

@@ -250,6 +250,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run although some data files are not listed in any MANIFEST.tsv (they are named on the console "
         "and marked unverified in the run manifest)",
     )
+
+    # report -------------------------------------------------------------------------------
+    p_report = _sub(
+        sub,
+        "report",
+        "static HTML site of the last reproduce run (findings, figures, tables, one page per notebook)",
+        "Render the executed notebooks of the last reproduce run (--build) and the figures and tables in figures/ "
+        "into a static HTML site: index.html with the findings and links, one page per notebook. Nothing is loaded "
+        "from the network; open index.html in any browser.",
+        ["jamsostek-analysis reproduce --out build && jamsostek-analysis report --build build --out build/report"],
+    )
+    p_report.add_argument("--out", type=Path, required=True, help="folder of the site (index.html goes here)")
+    p_report.add_argument(
+        "--build", type=Path, default=Path("build"), help="the --out folder of the reproduce run (executed notebooks)"
+    )
     return parser
 
 
@@ -445,11 +460,21 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from jamsostek_analysis.output.report import build_report
+
+    site = build_report(args.build, args.out)
+    n_fig = len(site.figures)
+    print(f"wrote {site.index} ({len(site.pages)} notebook pages, {n_fig} figures, {len(site.tables)} tables)")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "data": _cmd_data,
     "panel": _cmd_panel,
     "estimate": _cmd_estimate,
     "reproduce": _cmd_reproduce,
+    "report": _cmd_report,
 }
 
 

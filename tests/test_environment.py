@@ -168,9 +168,17 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert lines[0] in ("#!/usr/bin/env bash", "#!/bin/bash")
     body = [ln.strip() for ln in lines[1:] if ln.strip() and not ln.strip().startswith("#")]
     assert body[0] == "set -euo pipefail"
-    commands = [ln for ln in body[1:] if not ln.startswith("cd ")]
+    # besides the README's test command, CI only sets CI=true and installs the system tools (chromium,
+    # pdflatex) that the browser and LaTeX tests need (they fail, not skip, under CI=true)
+    setup = ["export CI=true", ".ci/system-deps"]
+    commands = [ln for ln in body[1:] if not ln.startswith("cd ") and ln not in setup]
+    assert [ln for ln in body[1:] if ln in setup] == setup
     test_command = [c for c in readme_commands() if "test" in c]
     assert commands == test_command == ["make test"]
+    deps = (REPO / ".ci" / "system-deps").read_text(encoding="utf-8")
+    assert (REPO / ".ci" / "system-deps").stat().st_mode & stat.S_IXUSR
+    for package in ("chromium", "texlive-latex-base", "texlive-latex-recommended"):
+        assert package in deps
 
 
 def _venv_ready() -> str | None:

@@ -11,23 +11,19 @@ figures and tables into a temporary output folder. Then:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from jamsostek_analysis.pipeline.reproduce import run_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "figures"
 
 
 @pytest.fixture(scope="module")
-def reproduced(tmp_path_factory, bundle):
-    out = tmp_path_factory.mktemp("outputs")
-    build = tmp_path_factory.mktemp("build")
-    env = dict(os.environ, JAMSOSTEK_OUTPUT_DIR=str(out), JAMSOSTEK_DATA_DIR=str(bundle.root))
-    report = run_notebooks(REPO / "notebooks", build, jobs=2, timeout=600, env=env, progress=False)
+def reproduced(reproduced_run):
+    """The session's notebook run (tests/conftest.py; the report tests reuse it)."""
+    report, out, _ = reproduced_run
     return report, out
 
 
