@@ -461,7 +461,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from jamsostek_analysis.output.report import build_report
+    from jamsostek_analysis.pipeline.report import build_report
 
     site = build_report(args.build, args.out)
     n_fig = len(site.figures)

@@ -20,7 +20,7 @@ import pytest
 
 from jamsostek_analysis.cli import main
 from jamsostek_analysis.errors import OutputError
-from jamsostek_analysis.output.report import build_report, network_references, readme_section
+from jamsostek_analysis.pipeline.report import build_report, network_references, readme_section
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGS = [
