@@ -210,3 +210,47 @@ def test_panel_cli_writes_modelled_columns_and_dictionary(tmp_path, bundle, caps
     yrs = back.loc[back["extreme_modelled"].notna(), "year"]
     assert (yrs.min(), yrs.max()) == (2015, 2025)
     assert back.loc[back["year"] >= 2015, "extreme_modelled_flag"].str.startswith("MODELLED").all()
+
+
+def test_figures_draw_what_they_are_given(model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from jamsostek_analysis.errors import FigureDataError
+    from jamsostek_analysis.output.figures.extreme_model import extreme_trends_figure, extreme_validation_figure
+    from jamsostek_analysis.study.extreme_model import leave_one_out, national_trends, validation_table
+
+    val = validation_table(model)
+    nat = val[val["check"].str.startswith("national")].assign(series=lambda d: np.where(d["check"].str.contains("2.15"), "US$2.15", "US$1.90"),
+                                                              label=lambda d: d["statistic"])
+    loo = leave_one_out(model)
+    bands = model.targets[model.targets["kind"] == "band"].assign(predicted=2.0)
+    fig = extreme_validation_figure(loo, bands, nat)
+    ax1, ax2 = fig.axes[:2]
+    pts = [c for c in ax1.collections if c.get_gid() == "loo"][0].get_offsets()
+    np.testing.assert_allclose(np.asarray(pts)[:, 1], loo["value"].to_numpy())
+    pub = [c for c in ax2.collections if c.get_gid() == "published"][0].get_offsets()
+    np.testing.assert_allclose(np.asarray(pub)[:, 1], nat["published"].to_numpy())
+    assert "MODELLED" in fig._suptitle.get_text()
+    with pytest.raises(FigureDataError):
+        extreme_validation_figure(loo.drop(columns="predicted"), bands, nat)
+    tr = national_trends(model)
+    published = pd.DataFrame({"series": ["US$1.90"], "year": [2023], "period": ["March"], "value": [1.12]})
+    fig = extreme_trends_figure(tr, published)
+    line = [ln for ln in fig.axes[0].lines if ln.get_gid() == "line-extreme"][0]
+    march = tr[tr["period"] == "March"].sort_values("year")
+    np.testing.assert_allclose(line.get_ydata(), march["extreme_modelled"].to_numpy())
+    assert "MODELLED" in fig.axes[0].get_title()
+
+
+def test_information_beyond_fgt_is_exact_for_a_linear_function(model, bundle):
+    from jamsostek_analysis.data.panel import build_province_panel
+    from jamsostek_analysis.study.extreme_model import add_extreme_modelled, add_log_outcomes, information_beyond_fgt
+
+    pan = add_log_outcomes(add_extreme_modelled(build_province_panel(bundle, geography="34", first_year=2022, last_year=2025), model))
+    info = information_beyond_fgt(pan, (2022, 2025)).set_index("outcome")
+    assert 0.5 < info.loc["extreme_modelled", "r2"] < 1.0
+    # an outcome that IS a linear function of P0-P2 gives R^2 = 1 (the check can detect 'no new information')
+    fake = pan.assign(extreme_modelled=0.3 + 0.1 * pan["p0"] - 0.2 * pan["p1"] + 2.0 * pan["p2"])
+    fake = add_log_outcomes(fake)
+    assert information_beyond_fgt(fake, (2022, 2025)).set_index("outcome").loc["extreme_modelled", "r2_within"] == pytest.approx(1.0, abs=1e-9)

@@ -768,7 +768,7 @@ def validation_table(model: ExtremeModel) -> pd.DataFrame:
     # 1. leave-one-out on the exact values
     lo = {d: _loo_metrics(leave_one_out(model, d)) for d in DISTRIBUTIONS}
     pm = pmet.set_index("method")
-    for stat, key in (("MAE (pp)", "mae_pp"), ("mean |log error|", "mean_abs_log_error"), ("correlation", "correlation")):
+    for stat, key in (("MAE (pp)", "mae_pp"), ("mean absolute log error", "mean_abs_log_error"), ("correlation", "correlation")):
         rows.append({"check": f"leave-one-out, {lo['beta']['n']} exact March-2023 province values", "statistic": stat,
                      "published": np.nan, "beta": lo["beta"][key], "lognormal": lo["lognormal"][key],
                      **{f"proxy_{v}": pm.loc[f"linear in {v.upper()}", key] for v in ("p0", "p1", "p2")},
@@ -886,3 +886,72 @@ def add_extreme_modelled(panel: pd.DataFrame, model: ExtremeModel, *, period: st
     res = res.drop(columns="_code")
     order = [c for c in panel.columns if c not in MODELLED_COLUMNS] + MODELLED_COLUMNS
     return res[order].sort_values(["year", "province_code"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the modelled outcome in the coverage regressions
+
+#: log outcomes of the coverage regressions (log scale with year effects)
+LOG_OUTCOMES = {"log_extreme_modelled": "extreme_modelled", "log_p2": "p2"}
+
+
+def add_log_outcomes(panel: pd.DataFrame) -> pd.DataFrame:
+    """Add ``log_extreme_modelled`` and ``log_p2`` (natural logs; NaN where the value is missing or not positive)."""
+    out = panel.copy()
+    for new, col in LOG_OUTCOMES.items():
+        if col not in out.columns:
+            raise PanelError(f"add_log_outcomes: panel has no column {col!r}")
+        v = out[col].astype(float)
+        out[new] = np.log(v.where(v > 0))
+    return out
+
+
+def _demean_twoway(df: pd.DataFrame, cols: Sequence[str], unit: str, time: str, iters: int = 500) -> pd.DataFrame:
+    """Columns with unit and time means removed (alternating projections; balanced or not)."""
+    out = df[list(cols)].astype(float).copy()
+    for _ in range(iters):
+        prev = out.to_numpy().copy()
+        out = out - out.groupby(df[unit]).transform("mean")
+        out = out - out.groupby(df[time]).transform("mean")
+        if np.max(np.abs(out.to_numpy() - prev)) < 1e-13:
+            break
+    return out
+
+
+#: outcome -> the P0-P2 regressors on the same scale (levels on levels, logs on logs)
+FGT_REGRESSORS = {"extreme_modelled": ("p0", "p1", "p2"), "log_extreme_modelled": ("log_p0", "log_p1", "log_p2")}
+
+
+def information_beyond_fgt(panel: pd.DataFrame, years: tuple[int, int], *, unit: str = "province_code",
+                           time: str = "year") -> pd.DataFrame:
+    """How much of the modelled outcome is a linear function of the published P0, P1, P2.
+
+    R^2 of OLS of the outcome on P0, P1, P2 (levels for ``extreme_modelled``, logs for
+    ``log_extreme_modelled``; with a constant) across province-years, and the within R^2 after
+    removing province and year effects from both sides (the variation the two-way FE regression
+    uses). The model uses no data beyond P0-P2 (by urban/rural area) and the national CPI and
+    poverty line (absorbed by year effects), so ``1 - R^2`` is nonlinearity and urban/rural
+    composition, not new information.
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, regressors, sample, n, r2, r2_within``.
+    """
+    d = panel[(panel[time] >= years[0]) & (panel[time] <= years[1])].copy()
+    for c in ("p0", "p1", "p2"):
+        d[f"log_{c}"] = np.log(d[c].astype(float).where(d[c] > 0))
+    rows = []
+    for y, regressors in FGT_REGRESSORS.items():
+        if y not in d.columns:
+            raise PanelError(f"information_beyond_fgt: panel has no column {y!r} (add_extreme_modelled, add_log_outcomes)")
+        dd = d.dropna(subset=[y, *regressors])
+        X = np.column_stack([np.ones(len(dd)), dd[list(regressors)].to_numpy(float)])
+        yy = dd[y].to_numpy(float)
+        res = yy - X @ np.linalg.lstsq(X, yy, rcond=None)[0]
+        w = _demean_twoway(dd, [y, *regressors], unit, time)
+        Xw, yw = w[list(regressors)].to_numpy(), w[y].to_numpy()
+        rw = yw - Xw @ np.linalg.lstsq(Xw, yw, rcond=None)[0]
+        rows.append({"outcome": y, "regressors": ", ".join(regressors), "sample": f"{years[0]}-{years[1]}", "n": int(len(dd)),
+                     "r2": float(1 - res.var() / yy.var()), "r2_within": float(1 - (rw**2).sum() / (yw**2).sum())})
+    return pd.DataFrame(rows)
