@@ -335,7 +335,7 @@ band_key = [c for c in val["check"].unique() if c.startswith("13 band")][0]
 m = {s: v.loc[(loo_key, s)] for s in ("MAE (pp)", "mean absolute log error", "correlation")}
 print(f"Leave-one-out, 21 exact values: MAE {m['MAE (pp)']['beta']:.3f} pp (lognormal {m['MAE (pp)']['lognormal']:.3f}; "
       f"linear in P2 {m['MAE (pp)']['proxy_p2']:.3f}, P1 {m['MAE (pp)']['proxy_p1']:.3f}, P0 {m['MAE (pp)']['proxy_p0']:.3f}); "
-      f"mean |log error| {m['mean |log error|']['beta']:.3f}; correlation {m['correlation']['beta']:.3f}.")
+      f"mean |log error| {m['mean absolute log error']['beta']:.3f}; correlation {m['correlation']['beta']:.3f}.")
 b = v.loc[(band_key, "inside 1-5 %")]
 print(f"Band-only provinces inside 1-5 %: {b['beta']:.0f} of {b['published']:.0f} (lognormal {b['lognormal']:.0f}; "
       f"linear in P2 {b['proxy_p2']:.0f})")
