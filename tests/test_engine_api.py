@@ -146,3 +146,18 @@ def test_provenance(panel):
     assert p["vcov_convention"] == inference.VCOV_REGISTRY["CRV1"].convention
     assert fit.to_dict()["provenance"]["sample_filter"] == "all simulated provinces"
     assert fit.with_vcov("iid").provenance()["vcov"] == "iid"
+
+
+def test_interval_regression_vcov_name(panel):
+    """``vcov`` is the one name for the variance choice; ``cov_type`` stays as its former name."""
+    lo = panel["p0"] - 0.5
+    d = panel.assign(lo=lo, hi=lo + 1.0)
+    a = interval_regression(d, "lo", "hi", "cov", vcov="robust")
+    b = interval_regression(d, "lo", "hi", "cov", cov_type="robust")
+    pd.testing.assert_series_equal(a.bse, b.bse)
+    assert a.vcov_name == "robust" and a.vcov_type == a.cov_type
+    assert interval_regression(d, "lo", "hi", "cov").vcov_name == "oim"
+    with pytest.raises(EstimationError, match="disagree"):
+        interval_regression(d, "lo", "hi", "cov", vcov="oim", cov_type="robust")
+    with pytest.raises(EstimationError, match="vcov must be 'oim' or 'robust'"):
+        interval_regression(d, "lo", "hi", "cov", vcov="CRV1")

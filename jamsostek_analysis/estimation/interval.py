@@ -65,6 +65,11 @@ class IntervalResult(CoefResult):
     n_clusters: int | None = None
 
     @property
+    def vcov_type(self) -> str:
+        """The covariance in words (same attribute name as :attr:`PanelResult.vcov_type`)."""
+        return self.cov_type
+
+    @property
     def vcov_name(self) -> str:
         """``'oim'``, ``'robust'`` or ``'cluster'`` (robust clustered)."""
         if self.cov_type.startswith("oim"):
@@ -219,8 +224,9 @@ def interval_regression(
     *,
     controls: Sequence[str] = (),
     weights: str | None = None,
-    cov_type: str = "oim",
+    cov_type: str | None = None,
     cluster: str | None = None,
+    vcov: str | None = None,
 ) -> IntervalResult:
     """Normal-likelihood interval regression (Tobit-type; Stata ``intreg``).
 
@@ -251,10 +257,13 @@ def interval_regression(
         normalised to mean 1 over the estimation sample, so that the ``"oim"`` standard errors do
         not depend on the units of the weights (population in persons or thousands); the
         ``"robust"`` ones never do.
+    vcov
+        ``"oim"`` (default) or ``"robust"`` (the package's one name for the variance choice, as in
+        :func:`~jamsostek_analysis.estimation.models.fit_panel`).
     cov_type
-        ``"oim"`` (default) or ``"robust"``.
+        Former name of ``vcov`` (still accepted; an error if both are given and differ).
     cluster
-        Cluster column for the robust covariance (implies ``cov_type="robust"``).
+        Cluster column for the robust covariance (implies ``vcov="robust"``).
 
     Raises
     ------
@@ -264,9 +273,12 @@ def interval_regression(
     """
     from scipy import optimize, stats
 
+    if vcov is not None and cov_type is not None and vcov != cov_type:
+        raise EstimationError(f"vcov={vcov!r} and cov_type={cov_type!r} disagree; cov_type is the former name of vcov")
+    cov_type = vcov if vcov is not None else (cov_type if cov_type is not None else "oim")
     xs = _as_list(x, "x") + _as_list(controls, "controls")
     if cov_type not in ("oim", "robust"):
-        raise EstimationError(f"cov_type must be 'oim' or 'robust', got {cov_type!r}")
+        raise EstimationError(f"vcov must be 'oim' or 'robust', got {cov_type!r}")
     if cluster is not None:
         cov_type = "robust"
     cols = [lower, upper, *xs] + ([weights] if weights else []) + ([cluster] if cluster else [])
