@@ -619,6 +619,51 @@ def _combine_sources(panel: pd.DataFrame, column: str, names: Sequence[str], sou
 # the panel
 
 
+def _read_sources(bundle: Any) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    """Every source of the panel: the registry's cells by name (BPS selections, compiled counts), the
+    compiled R2-D1 panel and the Kemnaker S01 export (plausibility-checked)."""
+    from jamsostek_analysis.data.regions import RegionResolver
+    from jamsostek_analysis.data.sources.compiled import read_compiled_panel
+    from jamsostek_analysis.data.sources.kemnaker import read_kemnaker_participants
+
+    cache: dict[str, pd.DataFrame] = {}
+    resolver = RegionResolver.from_bundle(bundle)
+    # the small secondary sources first, so that a malformed one fails fast
+    compiled = read_compiled_panel(bundle, resolver)
+    kemnaker = read_kemnaker_participants(bundle, resolver)
+    check_valid_ranges(compiled, "raw/compiled (R2-D1)", {"employed": "employed", "employees_buruh": "employees",
+                                                          "bpjstk_pu": "bpjstk_pu", "bpjstk_bpu": "bpjstk_bpu"})
+    check_valid_ranges(kemnaker, "raw/kemnaker (S01)", {"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
+    cells = {name: select_variable(_read_topic(bundle, sel.topic, cache, resolver), sel, name)
+             for col in bps_columns() for name, sel in zip(col.selection_names(), col.select)}
+    for col, src in COMPILED_COLUMNS.items():
+        cells[col] = compiled[["province_code", "year", src, "source_file"]].rename(columns={src: "value"})
+    return cells, compiled, kemnaker
+
+
+def _attach_published(panel: pd.DataFrame, cells: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The published columns of the registry (BPS and compiled) in the panel's geography, with the
+    known-problem flags, the poverty round and the poverty population."""
+    cells = dict(cells)
+    cells["p1"], shifted = _mask_shifted_p1_2012(cells["p1"], cells["p0"])
+    for col in [c for c in PANEL_COLUMNS if c in REGISTRY and REGISTRY[c].kind in ("bps", "compiled")]:
+        entry = REGISTRY[col]
+        source_ids = [s.source_id for s in entry.select] or ["R2-D1"]
+        for name, sid in zip(entry.selection_names() if entry.select else (col,), source_ids):
+            _attach(panel, cells[name], name, sid)
+        if len(source_ids) > 1:  # first non-missing source wins per cell; <col>_source says which
+            _combine_sources(panel, col, entry.selection_names(), source_ids)
+    if shifted:
+        m = (panel["year"] == 2012) & panel["province_code"].isin(shifted)
+        _add_flag(panel, m, "quality_flag", "p1 NaN: 2012 P1 export rows shifted from Kalimantan Utara downward (B01)")
+    rounds = panel[["province_code", "year"]].merge(cells["p0"][["province_code", "year", "period"]], on=["province_code", "year"], how="left")["period"]
+    panel["poverty_round"] = rounds.map({"March": "March", "Annual": "March (Tahunan column)"}).fillna("").to_numpy()
+    panel.loc[panel["p0"].isna(), "poverty_round"] = ""
+    panel = add_poverty_population(panel)
+    _flag_shared_min_wage(panel)
+    return panel
+
+
 def build_province_panel(
     bundle: Any = None,
     *,
@@ -667,47 +712,17 @@ def build_province_panel(
         from jamsostek_analysis.data.bundle import DataBundle
 
         bundle = DataBundle.locate()
-    from jamsostek_analysis.data.regions import RegionResolver, province_crosswalk
-    from jamsostek_analysis.data.sources.compiled import read_compiled_panel
-    from jamsostek_analysis.data.sources.kemnaker import read_kemnaker_participants
+    from jamsostek_analysis.data.regions import province_crosswalk
 
     crosswalk = province_crosswalk(bundle)
-    names = dict(zip(crosswalk["province_code_38"], crosswalk["province_name_38"]))
-    cache: dict[str, pd.DataFrame] = {}
-    resolver = RegionResolver.from_bundle(bundle)
-    # the small secondary sources first, so that a malformed one fails fast
-    compiled = read_compiled_panel(bundle, resolver)
-    kemnaker = read_kemnaker_participants(bundle, resolver)
-    cells = {name: select_variable(_read_topic(bundle, sel.topic, cache, resolver), sel, name)
-             for col in bps_columns() for name, sel in zip(col.selection_names(), col.select)}
-    for col, src in COMPILED_COLUMNS.items():
-        cells[col] = compiled[["province_code", "year", src, "source_file"]].rename(columns={src: "value"})
+    cells, compiled, kemnaker = _read_sources(bundle)
     first, last = panel_window(cells, first_year, last_year)
     # a window side the caller chose drops cells on purpose; a side taken from the data warns
     _warn_outside_window({**cells, "bpjstk_pu_kemnaker": kemnaker.rename(columns={"bpjstk_pu": "value"}),
                           "bpjstk_pu": compiled.rename(columns={"bpjstk_pu": "value"})},
                          first if first_year is None else -10**6, last if last_year is None else 10**6, (first, last))
-    panel = _skeleton(first, last, names)
-    check_valid_ranges(compiled, "raw/compiled (R2-D1)", {"employed": "employed", "employees_buruh": "employees",
-                                                          "bpjstk_pu": "bpjstk_pu", "bpjstk_bpu": "bpjstk_bpu"})
-    check_valid_ranges(kemnaker, "raw/kemnaker (S01)", {"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
-
-    cells["p1"], shifted = _mask_shifted_p1_2012(cells["p1"], cells["p0"])
-    for col in [c for c in PANEL_COLUMNS if c in REGISTRY and REGISTRY[c].kind in ("bps", "compiled")]:
-        entry = REGISTRY[col]
-        source_ids = [s.source_id for s in entry.select] or ["R2-D1"]
-        for name, sid in zip(entry.selection_names() if entry.select else (col,), source_ids):
-            _attach(panel, cells[name], name, sid)
-        if len(source_ids) > 1:  # first non-missing source wins per cell; <col>_source says which
-            _combine_sources(panel, col, entry.selection_names(), source_ids)
-    if shifted:
-        m = (panel["year"] == 2012) & panel["province_code"].isin(shifted)
-        _add_flag(panel, m, "quality_flag", "p1 NaN: 2012 P1 export rows shifted from Kalimantan Utara downward (B01)")
-    rounds = panel[["province_code", "year"]].merge(cells["p0"][["province_code", "year", "period"]], on=["province_code", "year"], how="left")["period"]
-    panel["poverty_round"] = rounds.map({"March": "March", "Annual": "March (Tahunan column)"}).fillna("").to_numpy()
-    panel.loc[panel["p0"].isna(), "poverty_round"] = ""
-    panel = add_poverty_population(panel)
-    _flag_shared_min_wage(panel)
+    panel = _skeleton(first, last, dict(zip(crosswalk["province_code_38"], crosswalk["province_name_38"])))
+    panel = _attach_published(panel, cells)
 
     for col in ("bpjstk_pu", "bpjstk_bpu", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker", "bpjstk_active", "bpjstk_source", "coverage_rate", "coverage_pu_rate", "coverage_bpu_rate"):
         panel[col] = np.nan if col != "bpjstk_source" else ""
