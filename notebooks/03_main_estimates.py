@@ -17,13 +17,17 @@
 # # 03 · Main estimates: BPJS-TK coverage and poverty, 2022–2025
 #
 # **Question.** Across Indonesian provinces, do provinces whose BPJS Ketenagakerjaan (BPJS-TK) coverage
-# grew more see poverty fall more?
+# grew more also see poverty fall more? This is a question about a conditional association; the design
+# cannot say whether coverage changes poverty (no exogenous variation, and the placebo test of notebook 05
+# fails).
 #
 # **Specification.** Outcome: the March poverty headcount P0 (percent of the population), and the poverty
 # gap (P1) and severity (P2) indices, BPS Susenas. Regressor: `coverage_rate`, active BPJS-TK participants
 # (wage earners PU + non-wage BPU) per 100 employed persons (August Sakernas). Sample: the 34 provinces of
-# the 2013–2023 boundaries, 2022–2025 (the 2024–2025 Papua provinces aggregated back to Papua and Papua
-# Barat, because the compiled BPJS-TK figures still follow the old boundaries). Models:
+# the 2013–2023 boundaries, in the years in which coverage is observed (computed from the data: 2022–2025
+# with the current bundle); the 2024–2025 Papua provinces are aggregated back to Papua and Papua Barat,
+# because the compiled BPJS-TK figures still follow the old boundaries (notebook 05 shows how much the P1
+# and P2 estimates depend on that choice). Models:
 #
 # * **Two-way fixed effects** (province and year effects): within-province deviations of poverty on
 #   within-province deviations of coverage, net of what all provinces share in a year;
@@ -33,31 +37,33 @@
 # Inference: standard errors clustered by province (CRV1, t with G − 1 df), the CR2 (Bell–McCaffrey)
 # variant with t on the Bell–McCaffrey/Imbens–Kolesar Satterthwaite degrees of freedom (far fewer than
 # G − 1 here, because the coverage variation is concentrated in a few provinces), and the **wild cluster restricted bootstrap** (null imposed) with Webb's six-point weights
-# and B = 9,999 draws, the reference test with 34 clusters. (The 2³⁴ Rademacher sign patterns are far
+# and B = 9,999 draws, the declared reference test with 34 clusters (significance stars in `tab01` come
+# from it, not from CRV1). (The 2³⁴ Rademacher sign patterns are far
 # too many to enumerate, so the weights are sampled either way; Webb weights have more support points
 # and are the usual choice when clusters are few.) A coefficient reads as *percentage points of P0 per
-# 1-point rise in coverage*.
+# 1-point difference in coverage* (within province, net of year effects).
 #
-# All logic lives in `jamsostek_analysis.study.analysis`; this notebook calls it and shows the results. Every
-# number in the text below is printed from the results, not typed.
+# The specifications are data (`jamsostek_analysis.study.specs`: a `Spec` per regression, `main_grid()` =
+# outcome x model); `specs.estimate` fits them with CRV1, CR2 and the bootstrap and returns one tidy table
+# whose rows carry their provenance (sample, weights, B, seed). Every number in the text below is printed
+# from the results, not typed.
 
 # %%
 import pandas as pd
 
 from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.output.figures import save_figure
 from jamsostek_analysis.output.figures.estimates import coefficient_plot, scatter_changes
 from jamsostek_analysis.data.panel import build_province_panel, data_dictionary
-from jamsostek_analysis.pipeline.reproduce import save_main_estimate
 from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
-# Parameters: change here to adapt (e.g. a new year of BPJS-TK data, another outcome set).
-YEARS = A.MAIN_YEARS  # (first, last) year of the sample: the years with BPJS-TK data by province
+# Parameters: change here to adapt (e.g. another outcome set); the years come from the data.
 OUTCOMES = A.OUTCOMES  # ("p0", "p1", "p2")
 MODELS = ("twfe", "fd", "ld")
-MAIN_SPEC = "p0_twfe"  # turned into numbers of people (needs the headcount P0) and handed to notebook 06
+MAIN_SPEC = "p0_twfe"  # turned into numbers of people (needs the headcount P0); notebook 06 recomputes it
 SEED = 20240301
 B = 9999
 SOURCE = (
@@ -66,6 +72,7 @@ SOURCE = (
 )
 
 panel = build_province_panel(geography="34")
+YEARS = S.coverage_years(panel)  # (first, last) year in which coverage_rate is observed
 sample = A.sample_years(panel, YEARS)
 print(f"Sample: {sample['province_code'].nunique()} provinces x {sample['year'].nunique()} years "
       f"({sample['year'].min()}-{sample['year'].max()}), {len(sample)} rows")
@@ -97,23 +104,22 @@ print(f"{YEARS[1]}: {PEOPLE_DENOMINATOR} / population ranges {pop_ratio.min():.2
 # wild-bootstrap inference.
 
 # %%
-results = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=YEARS)
-results_cr2 = A.main_specifications(panel, outcomes=OUTCOMES, models=MODELS, years=YEARS, vcov="CR2")
-table = A.with_bootstrap(results, A.COVERAGE, B=B, seed=SEED)
-table = A.add_cr2(table, results_cr2)
+est = S.estimate(S.main_grid(OUTCOMES, MODELS), panel, B=B, seed=SEED)
+table = est.table
 table[["spec", "estimate", "se", "ci_low", "ci_high", "pvalue", "cr2_pvalue", "cr2_df", "boot_pvalue", "boot_ci_low",
-       "boot_ci_high", "nobs", "n_clusters"]].round(4)
+       "boot_ci_high", "boot_seed", "nobs", "n_clusters"]].round(4)
 
 # %%
-print(results[MAIN_SPEC].summary())
+print(est[MAIN_SPEC].result.summary())
 
 # %% [markdown]
 # Regression table (`tab01_main_estimates`, built by `analysis.main_table`): one column per model,
-# coefficient over its CRV1 standard error, then the CR2 p-value (t with the Bell–McCaffrey df of each
-# model, column `cr2_df` above), the wild-bootstrap p-value and the bootstrap interval.
+# coefficient over its CRV1 standard error, stars (if any) from the wild-bootstrap p-value, then the CR2
+# p-value (t with the Bell–McCaffrey df of each model, column `cr2_df` above), the wild-bootstrap p-value
+# and the bootstrap interval.
 
 # %%
-tab01 = A.main_table(table, results, years=YEARS, B=B, seed=SEED)
+tab01 = A.main_table(est, years=YEARS)
 write_table(tab01, "tab01_main_estimates", caption=f"BPJS-TK coverage and poverty across provinces, {YEARS[0]}-{YEARS[1]}")
 tab01
 
@@ -140,11 +146,13 @@ for _, row in table.iterrows():
     print()
 
 # %% [markdown]
-# ### What the main estimate means in numbers of people
+# ### The main estimate in numbers of people (arithmetic, not an effect)
 #
-# The main specification is the two-way FE model for P0. A coefficient `b` (percentage points of P0 per
-# point of coverage) and a change in coverage `Δ` (points) imply a change of `b × Δ` percentage points in
-# P0, i.e. `b × Δ × poverty_population / 100` people below the poverty line, summed over provinces. The
+# The main specification is the two-way FE model for P0. As arithmetic under an assumed linear
+# association, a coefficient `b` (percentage points of P0 per point of coverage) and a change in coverage
+# `Δ` (points) correspond to `b × Δ` percentage points of P0, i.e. `b × Δ × poverty_population / 100`
+# people below the poverty line, summed over provinces. This is what the association would amount to if
+# it were an effect, which the design cannot establish. The
 # population is `poverty_population` (100 × poor / P0, the Susenas population behind the published rates),
 # so the count is in the same units as BPS's number of poor; the projection `population` would overstate
 # it in Papua and understate it in Kepulauan Riau. Two scenarios: the coverage change each province
@@ -158,7 +166,7 @@ print(f"Observed coverage change {YEARS[0]}->{YEARS[1]} across {len(observed)} p
       f"median {observed.median():+.1f} points, mean {observed.mean():+.1f}, range {observed.min():+.1f} to "
       f"{observed.max():+.1f}" + (f"; missing: {observed.attrs['missing']}" if observed.attrs["missing"] else ""))
 people = A.people_table(
-    results[MAIN_SPEC], A.COVERAGE, panel,
+    est[MAIN_SPEC].result, A.COVERAGE, panel,
     {f"observed {YEARS[0]}-{YEARS[1]} change, each province": observed, "+10 points in every province": 10.0},
     year=YEARS[1], boot_ci=(main["boot_ci_low"], main["boot_ci_high"]),
     population=PEOPLE_DENOMINATOR, persons_per_unit=PERSONS_PER_UNIT,
@@ -169,8 +177,9 @@ people.round({"delta_x": 2, "pp": 3, "population": 0, "people": 0, "people_low":
 # %%
 for r in people.itertuples():
     print(
-        f"Scenario '{r.scenario}' (mean change {r.delta_x:+.1f} points of coverage, weighted by the poverty population): the point "
-        f"estimate implies a change of {r.people:+,.0f} in the number of people below the poverty line "
+        f"Scenario '{r.scenario}' (mean change {r.delta_x:+.1f} points of coverage, weighted by the poverty population): "
+        f"point estimate x change = {r.people:+,.0f} people below the poverty line (arithmetic under the assumed "
+        f"linear association, not an effect) "
         f"({r.pp:+.3f} pp of P0 over "
         f"{r.population / 1e6:,.1f} million people, the Susenas population behind P0); the CRV1 95% interval runs from {r.people_low:+,.0f} to "
         f"{r.people_high:+,.0f}, the bootstrap interval from {r.people_boot_low:+,.0f} to {r.people_boot_high:+,.0f}."
@@ -211,17 +220,3 @@ print(f"Clusters: {int(main['n_clusters'])}; observations (TWFE): {int(main['nob
 print("Mean coverage across provinces by year (points per 100 employed): "
       + ", ".join(f"{y}: {v:.1f}" for y, v in sample.groupby("year")[A.COVERAGE].mean().items()))
 A.coverage_jumps(panel, n=6, years=YEARS).round(1)
-
-# %% [markdown]
-# ## Hand-off to notebook 06
-#
-# The main estimates are saved as JSON in the build folder (`main_estimates.json`, schema in
-# `analysis.main_estimate_record`) for the power and counterfactual notebook.
-
-# %%
-record = A.main_estimate_record(table, results, spec=MAIN_SPEC)
-record["seed"], record["B"] = SEED, B
-record["people"] = people.to_dict(orient="records")
-record["people_denominator"] = PEOPLE_DENOMINATOR
-out = save_main_estimate(record)
-print(f"wrote {out.name}: main spec {record['main_spec']}, estimate {record['main']['estimate']:.4f}")

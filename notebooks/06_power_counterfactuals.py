@@ -16,16 +16,18 @@
 # %% [markdown]
 # # 06 · Power of the design and counterfactual poverty under coverage scenarios
 #
-# Two questions that put the main estimate (notebook 03) in perspective:
+# Two questions that put the main estimate (notebook 03), a conditional association, in perspective:
 #
-# 1. **How large an effect could this design detect?** The minimum detectable effect (MDE) of the
+# 1. **How large a true effect could this design detect, if there were one?** The minimum detectable effect (MDE) of the
 #    two-way FE regression of P0 on coverage, with *the real design*: the 34 provinces, the years
 #    2022-2025, the real within-province coverage paths, and error variances estimated from the data.
 #    Power is simulated (data labelled *simulated*), with the same CRV1 t(G - 1) test as notebook 03
 #    (and, for P0, the CR2 test with Bell-McCaffrey degrees of freedom).
-# 2. **What would the estimate imply under coverage scenarios?** Every province raised to the best
+# 2. **What does the estimate amount to under coverage scenarios?** Every province raised to the best
 #    quartile of coverage; informal (BPU) coverage +10 points; universal coverage (a far extrapolation).
-#    These are model-based counterfactuals under a linear-effect assumption, not forecasts.
+#    This is arithmetic: the scenario's coverage change times the estimated association, *as if* it were
+#    a linear causal effect, which the design cannot establish (the placebo test of notebook 05 fails).
+#    The results are not effects and not forecasts.
 #
 # Logic: `jamsostek_analysis.estimation.power`, `jamsostek_analysis.study.counterfactual`, figures in
 # `jamsostek_analysis.output.figures.extreme`. Every number in the text is printed from the results.
@@ -36,6 +38,7 @@ import pandas as pd
 
 from jamsostek_analysis.study import analysis as A
 from jamsostek_analysis.study import counterfactual as C
+from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.estimation import power as P
 from jamsostek_analysis.data.bundle import open_bundle
 from jamsostek_analysis.study.counterfactual import SCENARIOS, Effect
@@ -43,33 +46,35 @@ from jamsostek_analysis.study.extreme import national_extreme_latest
 from jamsostek_analysis.output.figures import save_figure
 from jamsostek_analysis.output.figures.extreme import counterfactual_plot, power_curve_plot
 from jamsostek_analysis.data.panel import build_province_panel
-from jamsostek_analysis.pipeline.reproduce import load_main_estimate
 from jamsostek_analysis.data.sources.curated import read_curated
 from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 30)
-# Parameters. The design years are A.MAIN_YEARS (the years with BPJS-TK data by province); the scenarios are
-# listed in jamsostek_analysis.study.counterfactual.SCENARIOS.
+# Parameters. The design years are the years with BPJS-TK data by province (S.coverage_years); the
+# scenarios are listed in jamsostek_analysis.study.counterfactual.SCENARIOS.
 SEED = 20240301
+B = 9999
 N_SIMS = 2000
 WCR_SIMS, WCR_B = 500, 399  # simulated panels and bootstrap draws for the MDE of the wild bootstrap test
+MAIN_SPEC = S.Spec("p0", model="twfe")  # the main specification of notebook 03 (same seed: same bootstrap)
 bundle = open_bundle()
 panel = build_province_panel(bundle, geography="34")
-sample = A.sample_years(panel, A.MAIN_YEARS)
+YEARS = S.coverage_years(panel)
+sample = A.sample_years(panel, YEARS)
 print(f"Design: {sample['province_code'].nunique()} provinces x {sample['year'].nunique()} years "
       f"({sample['year'].min()}-{sample['year'].max()}), {len(sample)} rows, 34-province geography")
 
 # %% [markdown]
-# ## The main estimate (from notebook 03)
+# ## The main estimate (as in notebook 03)
 #
-# Notebook 03 saves the main estimate (TWFE, P0 on coverage, CRV1 and wild cluster restricted bootstrap)
-# in the build folder. If it is not there, or does not match the TWFE estimate on the current panel
-# (stale build folder), it is recomputed here with the same library calls and seed.
+# Recomputed here from the same specification and seed (under a second): TWFE, P0 on coverage, CRV1, CR2
+# and the wild cluster restricted bootstrap. The row carries its provenance (sample, B, seed).
 
 # %%
-main, how = A.resolve_main_estimate(panel, load_main_estimate(), spec="p0_twfe", B=9999, seed=SEED)
-print(how)
+main = S.estimate([MAIN_SPEC], panel, B=B, seed=SEED).table.iloc[0].to_dict()
+print(f"provenance: spec {main['spec']}, sample {main['sample']}, bootstrap B = {main['boot_B']}, seed {main['boot_seed']}, "
+      f"{main['boot_weights']} weights")
 have_boot = main.get("boot_ci_low") is not None and np.isfinite(main.get("boot_ci_low", np.nan))
 print(f"{main['spec']}: estimate {main['estimate']:.4f} pp of P0 per point of coverage; CRV1 SE {main['se']:.4f}, "
       f"95% CI [{main['ci_low']:.4f}, {main['ci_high']:.4f}], p = {main['pvalue']:.3f}"
@@ -160,20 +165,21 @@ fig = power_curve_plot(
     curve_df,
     {name: m for name, (_, m) in p0_designs.items()},
     estimate=est,
-    title=f"Power of the two-way FE test (34 provinces, {A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}), simulated",
+    title=f"Power of the two-way FE test (34 provinces, {YEARS[0]}-{YEARS[1]}), simulated",
     source=(
         f"SIMULATED power on the real design (BPS Susenas March P0; BPJS-TK R2-D1 coverage; 34 provinces, "
-        f"{A.MAIN_YEARS[0]}-{A.MAIN_YEARS[1]}); {N_SIMS} draws per effect size, seed {SEED}. Grey band: the "
+        f"{YEARS[0]}-{YEARS[1]}); {N_SIMS} draws per effect size, seed {SEED}. Grey band: the "
         f"estimate's 95% {'wild-bootstrap' if have_boot else 'CRV1'} interval. Power is symmetric in the sign of the effect."
     ),
 )
 save_figure(fig, "fig09_power_curve")
 
 # %% [markdown]
-# ## 3. Counterfactual poverty under coverage scenarios (`tab06_counterfactuals`, `fig10_counterfactuals`)
+# ## 3. Scenario arithmetic (`tab06_counterfactuals`, `fig10_counterfactuals`)
 #
 # Base year: the last year of the panel. For each scenario, `coverage_scenarios` gives every province's
-# coverage change; `counterfactual_poverty` multiplies it by the estimate and by the province
+# coverage change; `counterfactual_poverty` multiplies it by the estimated association (treated, for the
+# arithmetic only, as if it were a linear effect) and by the province
 # population behind the poverty rates, `poverty_population` = 100 × poor / P0 (Susenas March; not the BPS
 # projection `population`, which differs from it by province; totals printed below), and carries
 # the two ends of the interval through the same arithmetic (exact, because the prediction is linear in the
@@ -183,7 +189,7 @@ save_figure(fig, "fig09_power_curve")
 # coverage observed anywhere in 2022-2025.
 
 # %%
-base_year = A.MAIN_YEARS[1]
+base_year = YEARS[1]
 py = panel[panel["year"] == base_year].copy()
 support = (float(sample[A.COVERAGE].min()), float(sample[A.COVERAGE].max()))
 eff_crv1 = Effect.from_se(main["estimate"], main["se"], int(main["n_clusters"]) - 1)
@@ -209,9 +215,11 @@ tab06 = C.scenario_table(nat, nat_crv1)
 write_table(
     tab06,
     "tab06_counterfactuals",
-    caption=f"Model-based change in national poverty under coverage scenarios, base year {base_year}",
+    caption=f"Scenario arithmetic: estimated association x coverage change, base year {base_year}",
     notes=(
-        f"Model-based counterfactuals under the linear-effect assumption, not observed values. Effect: TWFE estimate "
+        f"Arithmetic, not effects or forecasts: each scenario's coverage change times the estimated conditional "
+        f"association, as if it were a linear causal effect (the design cannot establish that; the placebo test "
+        f"fails, tab02). Association: TWFE estimate "
         f"{eff.beta:.4f} pp of P0 per point of coverage; interval [{eff.ci_low:.4f}, {eff.ci_high:.4f}] ({eff.source}); "
         f"CRV1 columns use [{eff_crv1.ci_low:.4f}, {eff_crv1.ci_high:.4f}]. mean_delta_coverage: mean change "
         f"(active participants per 100 employed) weighted by the poverty population. Poor people in "
@@ -228,9 +236,9 @@ fig = counterfactual_plot(
     nat,
     reference=(-latest["persons"], f"all extremely poor people,\n{latest['period']} {latest['year']} (BPS US$2.15 series), for scale")
     if np.isfinite(latest["persons"]) else None,
-    title=f"Change in the number of poor people under coverage scenarios\nbase year {base_year}, model-based",
+    title=f"Estimated association x scenario coverage change, in poor people\nbase year {base_year}, arithmetic, not an effect",
     source=(
-        f"Model-based counterfactual (linear effect), not an observation. Effect {eff.beta:.4f} pp of P0 per point of "
+        f"Arithmetic under an assumed linear association, not an observation or an effect. Association {eff.beta:.4f} pp of P0 per point of "
         f"coverage, 95% {'wild-bootstrap' if have_boot else 'CRV1'} interval. BPS P0 and poverty population (100 x poor / P0) {base_year}; "
         f"BPJS-TK active participants (R2-D1). Extreme poor: BPS ({latest['source_id']})."
     ),
@@ -247,13 +255,14 @@ print("\n".join(lines))
 # %% [markdown]
 # Reading the numbers:
 #
-# * **Not distinguishable from zero** means the counterfactual intervals include both fewer and more
-#   poor people; the point predictions are not findings. The scenario figures show what the estimate
-#   *would* imply if it were the true linear effect, and how wide the uncertainty is.
+# * **Not distinguishable from zero** means the scenario intervals include both fewer and more
+#   poor people; the point values are not findings. The scenario figures show what the association
+#   *would* amount to if it were a true linear effect, which the design cannot establish, and how wide
+#   the uncertainty is.
 # * **Power.** The MDE says how large a true effect the design would pick up 80 % of the time. Effects
 #   smaller than that can exist and go undetected; the design says little about them. The comparison
-#   with extreme poverty (item 4) asks whether the design could see an effect large enough to matter for
-#   the elimination target. It compares a P0 effect with the extreme-poverty rate, which is a heuristic:
+#   with extreme poverty (item 4) asks whether the design could see an association as large as one that
+#   would matter for the elimination target. It compares a P0 effect with the extreme-poverty rate, which is a heuristic:
 #   people lifted above the extreme line need not cross the national poverty line, so it is an
 #   upper-bound style comparison, not a prediction for extreme poverty.
 # * **ρ.** With four years the error autocorrelation is not identified (section 1); the MDE is reported
@@ -269,8 +278,10 @@ print("\n".join(lines))
 # %% [markdown]
 # ## What these data can and cannot support
 #
-# * **Can:** say how large an effect of coverage on P0 the 2022–2025 province design could detect, and
-#   which effects its interval rules out (the scale comparison in item 4).
+# * **Can:** say how large an association between coverage and P0 the 2022–2025 province design could
+#   detect, and which values of the association its interval excludes (the scale comparison in item 4).
+#   Because the placebo fails, excluding a value of the association does not exclude an effect of that
+#   size: the association need not be the effect.
 # * **Cannot:** predict what more coverage would do. The scenarios multiply a conditional association
 #   (not a causal effect: the placebo in notebook 05 fails) by assumed coverage changes; the compiled
 #   R2-D1 attribution of participants to provinces, contradicted by the Kemnaker export (notebook 01),

@@ -1,7 +1,8 @@
-"""Tests of the analysis recipes (jamsostek_analysis.study.analysis) and the estimate figures.
+"""Tests of the specifications (jamsostek_analysis.study.specs), the reporting helpers
+(jamsostek_analysis.study.analysis) and the estimate figures.
 
 All data here are SIMULATED (labelled ``simulated_panel``): 34 provinces x 2022-2025 with a known
-coverage coefficient, so that the recipes can be checked against the truth and against direct
+coverage coefficient, so that the specifications can be checked against the truth and against direct
 ``fit_panel`` calls. Nothing in this file reads the data bundle.
 """
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.errors import PanelError
 from jamsostek_analysis.estimation.models import fit_panel
 
@@ -69,13 +71,17 @@ def sim() -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------
-# main specifications
+# specifications as data
 
 
-def test_main_specifications_recover_known_coefficients(sim):
-    res = A.main_specifications(sim)
-    assert list(res) == ["p0_twfe", "p0_fd", "p1_twfe", "p1_fd", "p2_twfe", "p2_fd"]
-    for spec, r in res.items():
+def _crv1(est):
+    return {k: v.result for k, v in est.results.items()}
+
+
+def test_main_grid_recovers_known_coefficients(sim):
+    est = S.estimate(S.main_grid(models=("twfe", "fd")), sim, B=0, cr2=False)
+    assert list(est.results) == ["p0_twfe", "p0_fd", "p1_twfe", "p1_fd", "p2_twfe", "p2_fd"]
+    for spec, r in _crv1(est).items():
         y, model = spec.split("_")
         b = r.params["coverage_rate"]
         assert b == pytest.approx(TRUE_BETA[y], rel=0.03), spec
@@ -86,34 +92,88 @@ def test_main_specifications_recover_known_coefficients(sim):
         assert r.vcov_type.startswith("CRV1")
 
 
-def test_main_specifications_equal_direct_fit(sim):
-    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe", "fd"))
+def test_spec_equals_direct_fit(sim):
     for model in ("twfe", "fd"):
+        r = S.fit(S.Spec("p0", model=model), sim)
         direct = fit_panel(sim, "p0", "coverage_rate", model=model, vcov="CRV1", cluster="province_code")
-        assert res[f"p0_{model}"].params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
-        assert res[f"p0_{model}"].bse["coverage_rate"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
+        assert r.params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
+        assert r.bse["coverage_rate"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
 
 
-def test_main_specifications_restricts_years_and_rejects_post_split_codes(sim):
-    extra = sim.assign(year=sim["year"] - 4)  # 2018-2021 rows must be ignored
-    res = A.main_specifications(pd.concat([extra, sim]), outcomes=("p0",), models=("twfe",))
-    assert res["p0_twfe"].nobs == 136
+def test_spec_years_from_data_and_rejects_post_split_codes(sim):
+    # coverage missing before 2022: the window is where coverage exists, earlier rows are ignored
+    extra = sim.assign(year=sim["year"] - 4, coverage_rate=np.nan)
+    both = pd.concat([extra, sim])
+    assert S.coverage_years(both) == (2022, 2025)
+    assert S.fit(S.Spec("p0"), both).nobs == 136
+    # explicit years win
+    assert S.fit(S.Spec("p0", years=(2023, 2025)), sim).nobs == 102
     bad = sim.copy()
     bad.loc[bad.index[-1], "province_code"] = "95"
     with pytest.raises(PanelError, match="95"):
-        A.main_specifications(bad)
+        S.fit(S.Spec("p0"), bad)
+    # the as-published geography accepts post-split codes (the estimator drops rows without data)
+    assert S.fit(S.Spec("p0", geography="as-published"), bad).nobs == 135  # the lone "95" row is a singleton
 
 
-def test_with_bootstrap_columns_and_agreement(sim):
-    res = A.main_specifications(sim, outcomes=("p0",))
-    tab = A.with_bootstrap(res, "coverage_rate", B=999, seed=3)
+def test_spec_validation_and_grid_order():
+    with pytest.raises(Exception, match="model"):
+        S.Spec("p0", model="iv")
+    with pytest.raises(Exception, match="lead"):
+        S.Spec("p0", lead=-1)
+    g = S.grid(S.Spec("p0"), outcome=("p0", "p1"), model=("twfe", "fd"))
+    assert [s.label for s in g] == ["p0_twfe", "p0_fd", "p1_twfe", "p1_fd"]
+    s = S.Spec("p0", regressors="coverage_pu_rate")
+    assert s.regressors == ("coverage_pu_rate",) and s.term == "coverage_pu_rate"
+    lead = S.Spec("p0", lead=1)
+    assert lead.x == ["coverage_rate", "coverage_rate_lead1"] and lead.term == "coverage_rate_lead1"
+    assert S.Spec("p0", lead=1, contemporaneous=False).x == ["coverage_rate_lead1"]
+    assert S.Spec("p0") == S.Spec("p0") and hash(S.Spec("p0")) == hash(S.Spec("p0"))  # frozen values
+
+
+def test_estimate_table_provenance_and_bootstrap(sim):
+    est = S.estimate(S.main_grid(("p0",), ("twfe", "fd")), sim, B=999, seed=3)
+    tab = est.table
+    assert list(tab.columns) == S.TIDY_COLUMNS
     assert list(tab["spec"]) == ["p0_twfe", "p0_fd"]
     assert list(tab["outcome"]) == ["p0", "p0"] and list(tab["model"]) == ["twfe", "fd"]
-    assert (tab["boot_B"] == 999).all()
+    assert (tab["boot_B"] == 999).all() and list(tab["boot_seed"]) == [3, 4]
+    assert (tab["sample"] == "all").all() and (tab["boot_weights"] == "webb").all()
     # a strong effect: the bootstrap rejects and its interval contains the estimate and the truth
     assert (tab["boot_pvalue"] < 0.01).all()
     assert ((tab["boot_ci_low"] < tab["estimate"]) & (tab["estimate"] < tab["boot_ci_high"])).all()
     assert ((tab["boot_ci_low"] < -0.2) & (-0.2 < tab["boot_ci_high"])).all()
+    # the bootstrap of a row equals a direct call with the recorded seed
+    from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
+
+    direct = wild_cluster_bootstrap(est["p0_fd"].result, "coverage_rate", B=999, seed=int(tab.loc[1, "boot_seed"]))
+    assert tab.loc[1, "boot_pvalue"] == direct.pvalue
+    # CR2 columns equal a direct CR2 fit
+    cr2 = fit_panel(sim, "p0", "coverage_rate", vcov="CR2")
+    assert tab.loc[0, "cr2_se"] == pytest.approx(cr2.bse["coverage_rate"], abs=1e-12)
+    assert tab.loc[0, "cr2_df"] == pytest.approx(cr2.df_for("coverage_rate"), rel=1e-12)
+
+
+def test_estimate_blocks_seeds_and_duplicate_labels(sim):
+    blocks = {"a": [S.Spec("p0")], "b": [S.Spec("p1"), S.Spec("p2")]}
+    tab = S.estimate(blocks, sim, B=99, seed=10).table
+    assert list(tab["check"]) == ["a", "b", "b"] and list(tab["boot_seed"]) == [10, 110, 111]
+    with pytest.raises(Exception, match="duplicate"):
+        S.estimate([S.Spec("p0"), S.Spec("p0")], sim, B=0)
+
+
+def test_papua_samples_drop_the_right_rows(sim):
+    s = sim.copy()
+    s.loc[s["province_code"] == "12", "province_code"] = "91"
+    s.loc[s["province_code"] == "13", "province_code"] = "94"
+    s["aggregated_from"] = ""
+    rebuilt = s["province_code"].isin(["91", "94"]) & (s["year"] >= 2024)
+    s.loc[rebuilt, "aggregated_from"] = "rebuilt"
+    n = {name: S.fit(S.Spec("p0", sample=S.SAMPLES[name]), s).nobs for name in ("all", "papua_unmerged", "no_papua")}
+    assert n == {"all": 136, "papua_unmerged": 132, "no_papua": 128}
+    labels = [x.label for x in S.papua_grid(("p0", "p1"), ("twfe",))]
+    assert labels == ["p0_twfe_all", "p0_twfe_papua_unmerged", "p0_twfe_no_papua",
+                      "p1_twfe_all", "p1_twfe_papua_unmerged", "p1_twfe_no_papua"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -184,7 +244,7 @@ def test_observed_change_per_province():
 
 
 def test_leave_one_province_out_matches_direct_refits(sim):
-    loo = A.leave_one_province_out(sim, "p0", "coverage_rate", model="twfe")
+    loo = A.leave_one_province_out(sim, S.Spec("p0", model="twfe"))
     codes = sorted(sim["province_code"].unique())
     assert list(loo["dropped"]) == codes
     assert len(loo) == 34
@@ -198,14 +258,15 @@ def test_leave_one_province_out_matches_direct_refits(sim):
 
 
 def test_placebo_lead_zero_without_lead_effect_and_detected_with_one():
-    none = A.placebo_leads(simulated_panel(n_prov=300, seed=11, noise=0.05))
-    r = none["with_current"]
+    r = S.fit(S.Spec("p0", lead=1), simulated_panel(n_prov=300, seed=11, noise=0.05))
     assert r.params["coverage_rate"] == pytest.approx(-0.20, abs=0.01)
     assert abs(r.params["coverage_rate_lead1"]) < 0.01
     assert r.nobs == 900  # 2025 has no lead in the window: dropped by fit_panel and counted
     assert sum(r.drop_reasons.values()) == 300
-    some = A.placebo_leads(simulated_panel(n_prov=300, seed=11, noise=0.05, lead_effect=0.1))
-    assert some["with_current"].params["coverage_rate_lead1"] == pytest.approx(0.1, abs=0.01)
+    some = simulated_panel(n_prov=300, seed=11, noise=0.05, lead_effect=0.1)
+    assert S.fit(S.Spec("p0", lead=1), some).params["coverage_rate_lead1"] == pytest.approx(0.1, abs=0.01)
+    alone = S.fit(S.Spec("p0", lead=1, contemporaneous=False), some)
+    assert list(alone.params.index) == ["coverage_rate_lead1"]
 
 
 def test_add_lead_takes_next_year_of_same_province_only():
@@ -216,26 +277,32 @@ def test_add_lead_takes_next_year_of_same_province_only():
     assert got[0] == 2.0 and np.isnan(got[1]) and np.isnan(got[2]) and np.isnan(got[3])
 
 
-def test_formal_share_long_panel_uses_only_years_in_range():
+def test_robustness_grid_formal_share_uses_only_years_in_range():
     long = simulated_panel(years=tuple(range(2012, 2026)), seed=5)
-    res = A.formal_share_long_panel(long, years=(2015, 2025))
-    assert set(res) == {"formal_twfe", "formal_fd"}
-    used = long.loc[res["formal_twfe"].sample, "year"]
+    grid = S.robustness_grid(formal_years=(2015, 2025))
+    specs = {x.label: x for x in grid["formal share 2015-2025"]}
+    twfe, fd = S.fit(specs["formal_twfe"], long), S.fit(specs["formal_fd"], long)
+    used = long.loc[twfe.sample, "year"]
     assert used.min() == 2015 and used.max() == 2025
-    assert res["formal_twfe"].nobs == 34 * 11
-    used_fd = long.loc[res["formal_fd"].sample, "year"]
-    assert used_fd.min() == 2016  # first difference needs 2015 as the base year, never 2014
-    assert res["formal_fd"].nobs == 34 * 10
+    assert twfe.nobs == 34 * 11
+    assert long.loc[fd.sample, "year"].min() == 2016  # first difference needs 2015 as the base year, never 2014
+    assert fd.nobs == 34 * 10
 
 
-def test_pu_vs_bpu_and_weighted_shapes(sim):
-    res = A.pu_vs_bpu(sim)
-    assert set(res) == {f"{a}_{m}" for a in ("pu", "bpu", "pu+bpu") for m in ("twfe", "fd")}
-    assert list(res["pu+bpu_twfe"].params.index) == ["coverage_pu_rate", "coverage_bpu_rate"]
-    w = A.population_weighted(sim)
+def test_robustness_grid_pu_bpu_and_weights(sim):
+    grid = S.robustness_grid()
+    assert list(grid)[:7] == ["main", "PU vs BPU", "formal share 2015-2025", "placebo lead", "population weights",
+                              "controls", "geography"]
+    specs = {x.label: x for b in grid.values() for x in b}
+    joint = S.fit(specs["pu+bpu_twfe"], sim)
+    assert list(joint.params.index) == ["coverage_pu_rate", "coverage_bpu_rate"]
+    assert specs["pu+bpu_twfe"].term == "coverage_pu_rate" and specs["bpu_fd"].term == "coverage_bpu_rate"
+    w = S.fit(specs["weighted_twfe"], sim)
     direct = fit_panel(sim, "p0", "coverage_rate", weights="poverty_population")
-    assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
-    assert w["weighted_twfe"].params["coverage_rate"] == pytest.approx(-0.2, rel=0.03)
+    assert w.params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
+    assert w.params["coverage_rate"] == pytest.approx(-0.2, rel=0.03)
+    assert [x.label for x in grid["BPU coverage (residence)"]] == [
+        f"bpu_{o}_{m}" for o in ("p0", "p1", "p2") for m in ("twfe", "fd")]
 
 
 # ------------------------------------------------------------------------------------------
@@ -319,33 +386,16 @@ def test_leave_one_out_plot_and_scatter(sim):
 # reporting helpers and further checks
 
 
-def test_add_cr2_and_describe_estimate(sim):
-    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe",))
-    cr2 = A.main_specifications(sim, outcomes=("p0",), models=("twfe",), vcov="CR2")
-    tab = A.add_cr2(A.with_bootstrap(res, B=199, seed=1), cr2)
-    direct = fit_panel(sim, "p0", "coverage_rate", vcov="CR2")
-    assert tab.loc[0, "cr2_se"] == pytest.approx(direct.bse["coverage_rate"], abs=1e-12)
+def test_describe_estimate(sim):
+    tab = S.estimate([S.Spec("p0")], sim, B=199, seed=1).table
     text = A.describe_estimate(tab.iloc[0])
     assert f"{tab.loc[0, 'estimate']:+.3f}".replace("+-", "-") in text
     assert "percentage points of P0 per 1 point of coverage" in text
     assert "lies below zero" in text  # simulated beta = -0.2, precisely estimated
+    assert "not an effect" in text and "reduce" not in text
     # a row whose intervals straddle zero says so
     row = {**tab.iloc[0].to_dict(), "boot_ci_low": -0.1, "boot_ci_high": 0.1}
     assert "includes zero" in A.describe_estimate(row)
-    # CR2 results of other specifications are rejected
-    other = A.main_specifications(sim, outcomes=("p1",), models=("twfe",), vcov="CR2")
-    with pytest.raises(Exception, match="p0_twfe"):
-        A.add_cr2(tab, other)
-
-
-def test_robustness_table_with_bootstrap_and_params(sim):
-    blocks = {"PU vs BPU": A.pu_vs_bpu(sim, models=("twfe",)), "weights": A.population_weighted(sim, models=("twfe",))}
-    params = {"pu_twfe": "coverage_pu_rate", "bpu_twfe": "coverage_bpu_rate", "pu+bpu_twfe": "coverage_pu_rate"}
-    tab = A.robustness_table(blocks, params, B=99, seed=5)
-    assert list(tab["check"]) == ["PU vs BPU"] * 3 + ["weights"]
-    assert list(tab["term"]) == ["coverage_pu_rate", "coverage_bpu_rate", "coverage_pu_rate", "coverage_rate"]
-    assert list(tab["model"]) == ["twfe"] * 4 and list(tab["outcome"]) == ["p0"] * 4
-    assert tab["boot_pvalue"].between(0, 1).all() and (tab["boot_B"] == 99).all()
 
 
 def test_with_controls_counts_dropped_rows(sim):
@@ -353,7 +403,7 @@ def test_with_controls_counts_dropped_rows(sim):
     s = sim.assign(tpt=rng.uniform(3, 8, len(sim)), mean_years_schooling=rng.uniform(7, 11, len(sim)),
                    grdp_per_capita=rng.uniform(30_000, 90_000, len(sim)))
     s.loc[s.index[:2], "grdp_per_capita"] = np.nan
-    res = A.with_controls(s, models=("twfe",))["controls_twfe"]
+    res = S.fit(S.Spec("p0", controls=S.DEFAULT_CONTROLS), s)
     assert list(res.params.index) == ["coverage_rate", "tpt", "mean_years_schooling", "log_grdp_per_capita"]
     assert res.nobs == 134 and res.drop_reasons == {"missing log_grdp_per_capita": 2}
 
@@ -365,79 +415,57 @@ def test_coverage_jumps_and_record():
     assert j[["province_code", "year", "change"]].values.tolist() == [["11", 2023, 20.0], ["11", 2024, -1.0]]
 
 
-def test_main_estimate_record_is_json(sim):
-    import json
-
-    res = A.main_specifications(sim, outcomes=("p0",), models=("twfe",))
-    tab = A.with_bootstrap(res, B=99, seed=2)
-    rec = A.main_estimate_record(tab, res)
-    back = json.loads(json.dumps(rec))
-    assert back["main"]["estimate"] == pytest.approx(res["p0_twfe"].params["coverage_rate"], abs=1e-15)
-    assert back["result"]["nobs"] == 136 and back["param"] == "coverage_rate"
-
-
 def test_randomization_check_rejects_strong_effect(sim):
     r = A.randomization_check(sim, n_perm=199, seed=1)
-    assert r.observed == pytest.approx(A.main_specifications(sim, outcomes=("p0",), models=("twfe",))["p0_twfe"].params["coverage_rate"])
+    assert r.observed == pytest.approx(S.fit(S.Spec("p0"), sim).params["coverage_rate"])
     assert r.pvalue <= 0.01
 
 
 def test_harmonised_geography_counts_missing_rows(sim):
     published = sim.copy()
     published.loc[(published["province_code"] == "12") & (published["year"] >= 2024), "coverage_rate"] = np.nan
-    out = A.harmonised_34_vs_as_published(sim, published)
-    assert out["harmonised_34"].nobs == 136
-    assert out["as_published"].drop_reasons == {"missing coverage_rate": 2}
-    assert out["as_published"].nobs == 134
+    geo = {x.label: x for x in S.robustness_grid()["geography"]}
+    est = S.estimate({"geography": list(geo.values())}, {"34": sim, "as-published": published}, B=0, cr2=False)
+    assert est["harmonised_34"].result.nobs == 136
+    assert est["as_published"].result.drop_reasons == {"missing coverage_rate": 2}
+    assert est["as_published"].result.nobs == 134
 
 
 # ------------------------------------------------------------------------------------------
 # library functions behind notebooks 03, 05 and 06
 
 
-def test_add_cr2_df_and_main_table(sim):
+def test_main_table_cr2_df_and_stars_from_bootstrap(sim):
     from scipy import stats
 
-    res = A.main_specifications(sim, outcomes=("p0", "p1"), models=("twfe", "fd"))
-    cr2 = A.main_specifications(sim, outcomes=("p0", "p1"), models=("twfe", "fd"), vcov="CR2")
-    table = A.add_cr2(A.with_bootstrap(res, B=99, seed=3), cr2)
-    direct = fit_panel(A.sample_years(sim, A.MAIN_YEARS), "p1", "coverage_rate", model="fd", vcov="CR2")
+    est = S.estimate(S.main_grid(("p0", "p1"), ("twfe", "fd")), sim, B=99, seed=3)
+    table = est.table
+    direct = fit_panel(A.sample_years(sim, (2022, 2025)), "p1", "coverage_rate", model="fd", vcov="CR2")
     row = table.set_index("spec").loc["p1_fd"]
     # the CR2 p-value uses t with the Bell-McCaffrey df of that coefficient (not G - 1)
     df_bm = direct.extra["cr2_df_satterthwaite"]["coverage_rate"]
     assert row["cr2_df"] == pytest.approx(df_bm, rel=1e-12) and df_bm < 33
     t = direct.params["coverage_rate"] / direct.bse["coverage_rate"]
     assert row["cr2_pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), df_bm), rel=1e-10)
-    tab = A.main_table(table, res, years=(2022, 2025), B=99, seed=3)
+    tab = A.main_table(est, years=(2022, 2025))
     assert list(tab.columns) == ["P0 TWFE", "P0 FD", "P1 TWFE", "P1 FD"]
     assert A.CR2_PVALUE_LABEL in tab.index and "Wild bootstrap p-value" in tab.index
     assert tab.loc[A.CR2_PVALUE_LABEL, "P1 FD"] == f"{row['cr2_pvalue']:.3f}"
     assert tab.loc["Wild bootstrap 95% confidence set", "P0 TWFE"] == table.loc[0, "boot_conf_set"].format("{:.3f}")
     assert table.loc[0, "boot_conf_set"].hull == (table.loc[0, "boot_ci_low"], table.loc[0, "boot_ci_high"])
-    assert tab.iloc[0, 0].startswith(f"{res['p0_twfe'].params['coverage_rate']:.3f}")
-    assert "B = 99, seed 3" in tab.attrs["notes"] and "Bell-McCaffrey" in tab.attrs["notes"]
-    with pytest.raises(Exception, match="p1_fd"):
-        A.main_table(table, {k: v for k, v in res.items() if k != "p1_fd"})
+    assert "B = 99, seeds 3-6" in tab.attrs["notes"] and "Bell-McCaffrey" in tab.attrs["notes"]
+    assert "Stars from the wild cluster restricted bootstrap" in tab.attrs["notes"]
 
 
-def test_robustness_table_default_params(sim):
-    blocks = {"PU vs BPU": A.pu_vs_bpu(sim, models=("twfe",)), "placebo": A.placebo_leads(sim, "p0", leads=1)}
-    tab = A.robustness_table(blocks)  # default A.ROBUSTNESS_PARAMS
-    assert list(tab["term"]) == ["coverage_pu_rate", "coverage_bpu_rate", "coverage_pu_rate",
-                                 "coverage_rate_lead1", "coverage_rate_lead1"]
-    assert tab.loc[1, "estimate"] == pytest.approx(blocks["PU vs BPU"]["bpu_twfe"].params["coverage_bpu_rate"], rel=1e-14)
-    assert A.PU_BPU_PARAMS["pu+bpu_fd"] == "coverage_pu_rate"
-
-
-def test_resolve_main_estimate(sim):
-    saved_row = A.with_bootstrap(A.main_specifications(sim, outcomes=("p0",), models=("twfe",)), B=99, seed=1)
-    rec = {"main": saved_row.iloc[0].to_dict()}
-    row, how = A.resolve_main_estimate(sim, rec, B=99, seed=1)
-    assert row == rec["main"] and "read from the build folder" in how
-    # stale record (estimate differs): recomputed, with the bootstrap of the given seed
-    stale = {"main": {**rec["main"], "estimate": rec["main"]["estimate"] + 0.01}}
-    row2, how2 = A.resolve_main_estimate(sim, stale, B=99, seed=1)
-    assert "stale" in how2 and row2["estimate"] == pytest.approx(rec["main"]["estimate"], rel=1e-12)
-    assert row2["boot_pvalue"] == rec["main"]["boot_pvalue"]
-    _, how3 = A.resolve_main_estimate(sim, None, B=99, seed=1)
-    assert "not found" in how3
+def test_main_table_stars_follow_bootstrap_not_crv1(sim):
+    # a CRV1 p-value far below 0.01 with a bootstrap p-value set above 0.1: no star
+    est = S.estimate([S.Spec("p0")], sim, B=99, seed=3)
+    assert est.table.loc[0, "pvalue"] < 0.01
+    tab = A.main_table(est)
+    assert tab.iloc[0, 0].endswith("***")  # the bootstrap rejects too (p <= 0.01)
+    est["p0_twfe"].boot.pvalue = 0.2
+    tab = A.main_table(est)
+    assert not tab.iloc[0, 0].endswith("*")
+    assert tab.iloc[0, 0] == f"{est['p0_twfe'].result.params['coverage_rate']:.3f}"
+    est["p0_twfe"].boot.pvalue = 0.03
+    assert A.main_table(est).iloc[0, 0].endswith("**") and not A.main_table(est).iloc[0, 0].endswith("***")

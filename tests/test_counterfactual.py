@@ -217,7 +217,8 @@ def test_national_counterfactuals_and_scenario_table(frame):
     mde = pd.DataFrame({"size_simulated": [0.06, 0.08], "mde_analytic": [0.2, 0.3]}, index=["rho = 0", "rho = 0.5"])
     lines = interpretation_lines({"estimate": BETA, "pvalue": 0.5, "boot_pvalue": 0.42}, wide, tab, nat, mde,
                                  latest_extreme={"rate": 0.85, "persons": 2.38e6, "period": "March", "year": 2025})
-    assert lines[0].startswith("1. The main estimate is -0.1000 pp") and "p = 0.42" in lines[0]
+    assert lines[0].startswith("1. The main estimate (a conditional association, not an effect) is -0.1000 pp")
+    assert "p = 0.42" in lines[0]
     assert "not distinguishable from zero" in lines[0]
     assert "contains zero in every scenario" in lines[1]
     assert "6%-8% of draws" in lines[2] and "CR2" not in lines[2]

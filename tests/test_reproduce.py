@@ -87,8 +87,8 @@ def test_project_pipeline_declares_the_notebooks():
         "07_adapt",
     ]
     needs = {s.name: s.needs for s in specs}
-    assert needs["06_power_counterfactuals"] == ("03_main_estimates",)
-    assert all(not n for name, n in needs.items() if name != "06_power_counterfactuals")
+    # no notebook hands a file to another: 06 recomputes the main estimate from the same Spec and seed
+    assert all(not n for n in needs.values())
 
 
 def test_committed_notebooks_are_declared_paired_and_without_outputs():
@@ -344,22 +344,3 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
     (bundle / "raw" / "x.csv").write_bytes(content.replace(b"1", b"2"))
     with pytest.raises(BundleError, match="x.csv"):
         reproduce(args.out, data_dir=bundle, notebooks_dir=nb, progress=False)
-
-
-def test_save_and_load_main_estimate(tmp_path, monkeypatch):
-    from jamsostek_analysis.pipeline.reproduce import load_main_estimate, save_main_estimate
-
-    monkeypatch.setenv("JAMSOSTEK_BUILD_DIR", str(tmp_path / "b"))
-    assert load_main_estimate() is None  # nothing saved yet
-    rec = {"main": {"spec": "p0_twfe", "estimate": -0.0123, "boot_ci_low": None}, "B": 9999}
-    path = save_main_estimate(rec)
-    assert path == (tmp_path / "b" / "main_estimates.json").resolve()
-    assert load_main_estimate() == rec
-    assert path.read_text(encoding="utf-8").endswith("}\n")
-    bad = tmp_path / "bad.json"
-    bad.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(ReproduceError, match="bad.json.*'main'"):
-        load_main_estimate(bad)
-    bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ReproduceError, match="not valid JSON"):
-        load_main_estimate(bad)

@@ -1039,47 +1039,6 @@ def build_dir() -> Path:
     return folder.resolve()
 
 
-#: File name of the main-estimate record handed from notebook 03 to notebook 06 (in :func:`build_dir`).
-MAIN_ESTIMATE_FILE = "main_estimates.json"
-
-
-def save_main_estimate(record: dict, path: Path | str | None = None) -> Path:
-    """Write the main-estimate record (:func:`jamsostek_analysis.study.analysis.main_estimate_record`) as JSON.
-
-    Default path: ``build_dir() / 'main_estimates.json'``. Keys sorted, two-space indent, NaN written
-    as ``null`` by the record builder; values JSON cannot hold are written with ``str``. Returns the path.
-    """
-    import json
-
-    out = Path(path) if path is not None else build_dir() / MAIN_ESTIMATE_FILE
-    from jamsostek_analysis.output.guard import atomic_write_bytes
-
-    atomic_write_bytes(out, (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
-    return out
-
-
-def load_main_estimate(path: Path | str | None = None) -> dict | None:
-    """Read the record written by :func:`save_main_estimate`; ``None`` if the file does not exist.
-
-    Raises
-    ------
-    ReproduceError
-        If the file exists but is not a JSON object with a ``'main'`` entry (names the file).
-    """
-    import json
-
-    src = Path(path) if path is not None else build_dir() / MAIN_ESTIMATE_FILE
-    if not src.is_file():
-        return None
-    try:
-        rec = json.loads(src.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ReproduceError(f"{src}: not valid JSON ({exc}); expected the record written by save_main_estimate") from exc
-    if not isinstance(rec, dict) or not isinstance(rec.get("main"), dict):
-        raise ReproduceError(f"{src}: expected a JSON object with a 'main' entry (the main-estimate row)")
-    return rec
-
-
 def check_inputs(bundle: DataBundle, *, allow_unverified: bool = False) -> list[str]:
     """Verify the bundle and the user additions before a run; return the lines to show on the console.
 
@@ -1216,14 +1175,12 @@ __all__ = [
     "build_dir",
     "build_manifest",
     "reproduce",
-    "load_main_estimate",
     "load_notebook",
     "load_pipeline",
     "notebook_files",
     "package_versions",
     "parse_pipeline",
     "run_notebooks",
-    "save_main_estimate",
     "select",
     "topological_order",
 ]

@@ -1,6 +1,6 @@
-"""Model-based counterfactual poverty under coverage scenarios (linear-effect assumption).
+"""Scenario arithmetic: the estimated association times a coverage change, as if it were a linear effect.
 
-Given an estimated effect ``beta`` of one point of BPJS-TK coverage (active participants per 100
+Given an estimated coefficient ``beta`` (a conditional association, not an established effect) of one point of BPJS-TK coverage (active participants per 100
 employed) on the poverty headcount ``P0`` (percent) and its uncertainty, and a province
 cross-section for a base year, this module answers *"if coverage were raised as in scenario S,
 what would P0 and the number of poor people be?"* by the linear prediction
@@ -13,10 +13,11 @@ persons): the Susenas population of which P0 is a percentage, so that ``P0_i / 1
 population_i`` is the published number of poor. The BPS projection in the panel's ``population``
 column differs from it by a factor 0.70-1.19 by province from 2020 and is not used by default.
 
-Everything here is a **model-based counterfactual under the linear-effect assumption**: the
-effect of a coverage point is the same in every province, at every coverage level and for every
-kind of participant, with no general-equilibrium, fiscal or selection effects. The numbers are
-predictions, not observations; every output carries ``attrs['counterfactual'] = True`` and a
+Everything here is **arithmetic under an assumed linear association**: it treats the estimated
+association as if it were the causal effect of a coverage point, the same in every province, at every
+coverage level and for every kind of participant, with no general-equilibrium, fiscal or selection
+effects. The study's design cannot establish that (no exogenous variation; the placebo test fails), so
+the numbers are neither effects nor forecasts, and not observations; every output carries ``attrs['counterfactual'] = True`` and a
 ``basis`` column saying so.
 
 Uncertainty. ``beta`` enters linearly and is the only random quantity, so the interval of every
@@ -56,7 +57,7 @@ __all__ = [
     "scenario_table",
 ]
 
-BASIS = "model-based counterfactual under the linear-effect assumption (not an observed value)"
+BASIS = "arithmetic under an assumed linear association (not an observed value, not an estimated effect)"
 
 SCENARIOS = {
     "best_quartile": (
@@ -716,17 +717,18 @@ def interpretation_lines(
     p = main["boot_pvalue"] if bootstrap else main["pvalue"]
     zero = effect.ci_low < 0 < effect.ci_high
     lines = [
-        f"1. The main estimate is {main['estimate']:+.4f} pp of P0 per point of coverage with 95% interval "
-        f"[{effect.ci_low:+.4f}, {effect.ci_high:+.4f}] ({which}; p = {p:.2f}). "
+        f"1. The main estimate (a conditional association, not an effect) is {main['estimate']:+.4f} pp of P0 per "
+        f"point of coverage with 95% interval [{effect.ci_low:+.4f}, {effect.ci_high:+.4f}] ({which}; p = {p:.2f}). "
         + ("It is not distinguishable from zero." if zero else "Its interval excludes zero.")
     ]
     all_zero = bool((table["delta_poor_low"] < 0).all() and (table["delta_poor_high"] > 0).all())
     lines.append(
-        "2. Consequently each scenario's predicted change in the number of poor people has an interval that "
+        "2. Consequently each scenario's arithmetic (coverage change x association, as if it were a linear effect) "
+        "gives a change in the number of poor people whose interval "
         + ("contains zero in every scenario: " if all_zero else "is: ")
         + "; ".join(f"{r.scenario} [{r.delta_poor_low:+,.0f}, {r.delta_poor_high:+,.0f}] thousand" for r in table.itertuples())
-        + ". The data do not tell whether such coverage growth would lower or raise poverty; the universal scenario "
-        "also extrapolates far beyond any observed coverage."
+        + ". The data do not tell whether such coverage growth goes with lower or with higher poverty, let alone "
+        "causes either; the universal scenario also extrapolates far beyond any observed coverage."
     )
     size = f"{mde_crv1['size_simulated'].min():.0%}-{mde_crv1['size_simulated'].max():.0%}"
     cr2 = ""
@@ -738,7 +740,7 @@ def interpretation_lines(
                  "MDE (exact sampling SD, CRV1 df) is quoted:")
     for name, r in mde_crv1.iterrows():
         lines.append(
-            f"   ({name}) the design detects, with 80% power, an effect of {r['mde_analytic']:.4f} pp per point; for the "
+            f"   ({name}) the design detects, with 80% power, a true coefficient of {r['mde_analytic']:.4f} pp per point; for the "
             f"best-quartile scenario (mean +{bq['delta_x']:.1f} points) that is a change of "
             f"{r['mde_analytic'] * bq['delta_x']:.2f} pp of P0, about "
             f"{r['mde_analytic'] * bq['delta_x'] / 100 * bq['population']:,.0f} thousand people."
@@ -750,8 +752,9 @@ def interpretation_lines(
         f"{latest_extreme['year']} (BPS US$2.15 series"
         + (f", {persons / 1e6:.2f} million people" if np.isfinite(persons) else "")
         + f"). For the best-quartile scenario to lower P0 by that much (as if every extremely poor person left poverty), "
-        f"coverage would need an effect of about {-need:.3f} pp per point; the analytic MDE range above is "
+        f"coverage would need a causal effect of about {-need:.3f} pp per point; the analytic MDE range above is "
         f"{mde_crv1['mde_analytic'].min():.3f}-{mde_crv1['mde_analytic'].max():.3f}, and the estimate's interval "
-        + (f"excludes {-need:.3f}" if effect.ci_low > -need else f"includes {-need:.3f}") + "."
+        + (f"excludes {-need:.3f}" if effect.ci_low > -need else f"includes {-need:.3f}")
+        + ". The interval is for the association; because the placebo test fails, it does not bound the effect."
     )
     return lines
