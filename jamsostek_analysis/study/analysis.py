@@ -30,7 +30,7 @@ import pandas as pd
 from jamsostek_analysis.errors import EstimationError, PanelError
 from jamsostek_analysis.estimation.confset import ConfidenceSet
 from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_CODES
-from jamsostek_analysis.study.specs import DEFAULT_CONTROLS, SAMPLES, Sample, Spec
+from jamsostek_analysis.study.specs import DEFAULT_CONTROLS, Sample, Spec
 
 __all__ = [
     "COVERAGE",
