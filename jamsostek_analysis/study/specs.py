@@ -206,9 +206,10 @@ class Spec:
     @property
     def x(self) -> list[str]:
         """Regressors passed to the estimator (leads included)."""
-        if not self.lead:
+        lead = self.lead_term
+        if lead is None:
             return list(self.regressors)
-        return [*self.regressors, self.lead_term] if self.contemporaneous else [self.lead_term]
+        return [*self.regressors, lead] if self.contemporaneous else [lead]
 
     @property
     def label(self) -> str:
