@@ -27,9 +27,9 @@ def main() -> None:
     from jamsostek_analysis.data.panel import build_province_panel
     from jamsostek_analysis.estimation.confset import invert_pvalue
     from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
-    from jamsostek_analysis.study import analysis as A
+    from jamsostek_analysis.study import specs as S
 
-    res = A.placebo_leads(build_province_panel(geography="34"), "p0", A.COVERAGE, leads=1, model="twfe")["with_current"]
+    res = S.fit(S.Spec("p0", model="twfe", lead=1), build_province_panel(geography="34"))
     kw = dict(B=9999, seed=20240301 + 300)
     t0 = time.perf_counter()
     b = wild_cluster_bootstrap(res, "coverage_rate_lead1", **kw)

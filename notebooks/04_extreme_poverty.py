@@ -53,6 +53,7 @@ from jamsostek_analysis.estimation import power as P
 from jamsostek_analysis.output.figures.extreme_model import extreme_trends_figure, extreme_validation_figure
 from jamsostek_analysis.output.figures.maps import load_provinces
 from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.study import extreme_model as EM
 
 pd.set_option("display.width", 160)
@@ -403,7 +404,7 @@ print(f"Fall March 2021 -> March 2024: MODELLED {100 * (1 - t.loc[(2024, 'March'
 # The specifications of notebook 03 (34 provinces, 2022-2025; two-way FE and first differences with
 # year effects), on the log scale: log MODELLED extreme poverty (US$1.90, point values) and, next to it,
 # log P2. CRV1 clustered by province, CR2 with Bell-McCaffrey df, and the wild cluster restricted
-# bootstrap (the declared reference test; weights as in `analysis.with_bootstrap`). The modelled
+# bootstrap (the declared reference test; weights and seeds as in `specs.estimate`). The modelled
 # outcome's own uncertainty (its interval) is not propagated into these standard errors.
 
 # %%
@@ -411,9 +412,7 @@ SEED, B = 20240301, 9999
 YEARS = A.MAIN_YEARS
 panel_m = EM.add_log_outcomes(EM.add_extreme_modelled(panel, model))
 OUT = tuple(EM.LOG_OUTCOMES)
-res = A.main_specifications(panel_m, outcomes=OUT, models=("twfe", "fd"), years=YEARS)
-res_cr2 = A.main_specifications(panel_m, outcomes=OUT, models=("twfe", "fd"), years=YEARS, vcov="CR2")
-est = A.add_cr2(A.with_bootstrap(res, A.COVERAGE, B=B, seed=SEED), res_cr2)
+est = S.estimate(S.main_grid(OUT, ("twfe", "fd"), years=YEARS), panel_m, B=B, seed=SEED).table
 tab08 = est[["outcome", "model", "estimate", "se", "pvalue", "cr2_se", "cr2_df", "cr2_pvalue", "boot_pvalue", "boot_ci_low",
              "boot_ci_high", "nobs", "n_clusters"]].copy()
 tab08["outcome"] = tab08["outcome"].map({"log_extreme_modelled": "log extreme poverty (MODELLED, US$1.90)", "log_p2": "log P2"})

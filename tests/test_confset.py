@@ -172,10 +172,10 @@ def test_exact_set_on_hand_made_draws():
 @pytest.fixture(scope="module")
 def placebo_result():
     from jamsostek_analysis.data.panel import build_province_panel
-    from jamsostek_analysis.study import analysis as A
+    from jamsostek_analysis.study import specs as S
 
     panel = build_province_panel(geography="34")
-    return A.placebo_leads(panel, "p0", A.COVERAGE, leads=1, model="twfe")["with_current"]
+    return S.fit(S.Spec("p0", model="twfe", lead=1), panel)
 
 
 def test_placebo_confidence_set_has_two_pieces(placebo_result):
