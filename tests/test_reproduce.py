@@ -344,3 +344,16 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
     (bundle / "raw" / "x.csv").write_bytes(content.replace(b"1", b"2"))
     with pytest.raises(BundleError, match="x.csv"):
         reproduce(args.out, data_dir=bundle, notebooks_dir=nb, progress=False)
+
+
+def test_versions_record_lists_the_manifest_packages():
+    from jamsostek_analysis.pipeline.reproduce import package_versions, versions_markdown
+
+    manifest = {"python": {"version": "3.11.7", "implementation": "CPython"}, "platform": {"system": "Linux", "machine": "x86_64"},
+                "packages": {"numpy": "2.4.6", "ghost": None}}  # fmt: skip
+    text = versions_markdown(manifest)
+    assert "- Python 3.11.7 (CPython)" in text and "| numpy | 2.4.6 |" in text and "| ghost | not installed |" in text
+    committed = (REPO / "figures" / "VERSIONS.md").read_text(encoding="utf-8")
+    assert committed.startswith("# Package versions behind the committed figures and tables")
+    for name in package_versions():  # every key package of the manifest is listed
+        assert f"| {name} | " in committed, name

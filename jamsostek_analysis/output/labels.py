@@ -100,6 +100,45 @@ VALUE_LABELS: dict[str, str] = {
     "best_quartile": "Best quartile",
 }
 
+#: Short names of the panel's variables for figure axes (rows of the availability heatmap, ...).
+PANEL_VARIABLE_LABELS: dict[str, str] = {
+    "p0": "P0 headcount (%)",
+    "p1": "P1 poverty gap",
+    "p2": "P2 poverty severity",
+    "p0_urban": "P0 urban (%)",
+    "p0_rural": "P0 rural (%)",
+    "poor_thousand": "Poor people (thousand)",
+    "poverty_line": "Poverty line (IDR/month)",
+    "population": "Population",
+    "poverty_population": "Population (P0 denominator)",
+    "formal_share": "Formal employment share (%)",
+    "tpt": "Open unemployment rate (%)",
+    "tpak": "Labour force participation (%)",
+    "employed": "Employed persons",
+    "employees": "Employees",
+    "grdp_per_capita": "GRDP per capita",
+    "hdi": "Human development index",
+    "mean_years_schooling": "Mean years of schooling",
+    "gini": "Gini ratio",
+    "min_wage": "Provincial minimum wage",
+    "bpjstk_pu": "BPJS-TK wage earners (PU)",
+    "bpjstk_bpu": "BPJS-TK non-wage workers (BPU)",
+    "bpjstk_active": "BPJS-TK active participants",
+    "bpjstk_pu_kemnaker": "BPJS-TK PU, Kemnaker export",
+    "bpjstk_bpu_kemnaker": "BPJS-TK BPU, Kemnaker export",
+    "coverage_rate": "Coverage (per 100 employed)",
+    "coverage_pu_rate": "PU coverage (per 100 employed)",
+    "coverage_bpu_rate": "BPU coverage (per 100 employed)",
+}
+
+
+def variable_label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """Short human name of a panel variable: ``labels``, :data:`PANEL_VARIABLE_LABELS`, else humanised."""
+    if labels and name in labels:
+        return labels[name]
+    return PANEL_VARIABLE_LABELS.get(name) or (humanize(name) if "_" in name else _TOKENS.get(name, name))
+
+
 #: Tokens kept in capitals (or in a fixed form) when humanising.
 _TOKENS: dict[str, str] = {
     "p0": "P0", "p1": "P1", "p2": "P2", "twfe": "TWFE", "fd": "FD", "ld": "LD", "pu": "PU", "bpu": "BPU",
@@ -156,4 +195,4 @@ def value_label(value: str, labels: Mapping[str, str] | None = None) -> str:
     return value
 
 
-__all__ = ["COLUMN_LABELS", "INTERVAL_LABELS", "VALUE_LABELS", "column_label", "humanize", "interval_label", "value_label"]
+__all__ = ["COLUMN_LABELS", "INTERVAL_LABELS", "PANEL_VARIABLE_LABELS", "VALUE_LABELS", "variable_label", "column_label", "humanize", "interval_label", "value_label"]

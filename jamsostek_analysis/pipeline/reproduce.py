@@ -1153,7 +1153,7 @@ def reproduce(
         log(f"data bundle {bundle.root} verified{extra}")
         for note in notes:
             log(note)
-    return run_notebooks(
+    report = run_notebooks(
         notebooks_dir if notebooks_dir is not None else default_notebooks_dir(),
         out_dir,
         jobs=jobs,
@@ -1164,6 +1164,42 @@ def reproduce(
         bundle=bundle,
         log=log,
     )
+    if report.ok and not only:
+        from jamsostek_analysis.output.figures import output_dir, write_bytes_if_changed
+
+        path = output_dir("figures") / VERSIONS_FILE
+        write_bytes_if_changed(path, versions_markdown(report.manifest).encode("utf-8"))
+        if log is not None:
+            log(f"package versions behind the outputs: {path}")
+    return report
+
+
+VERSIONS_FILE = "VERSIONS.md"
+
+
+def versions_markdown(manifest: Mapping[str, Any]) -> str:
+    """The committed record of the software behind the figures and tables (``figures/VERSIONS.md``).
+
+    Python, platform and the installed versions of the key packages from the run manifest; no
+    timestamps or paths, so it changes only when a version does.
+    """
+    py = manifest.get("python") or {}
+    plat = manifest.get("platform") or {}
+    lines = [
+        "# Package versions behind the committed figures and tables",
+        "",
+        "Written by `jamsostek-analysis reproduce` (`make reproduce`) after a complete, successful run, from its",
+        "run manifest (`build/run_manifest.json`, which also holds the data checksums and timings).",
+        "",
+        f"- Python {py.get('version', '?')} ({py.get('implementation', '?')})",
+        f"- Platform: {plat.get('system', '?')} {plat.get('machine', '?')}",
+        "",
+        "| package | version |",
+        "|---|---|",
+    ]
+    for name, ver in sorted((manifest.get("packages") or {}).items()):
+        lines.append(f"| {name} | {ver if ver else 'not installed'} |")
+    return "\n".join(lines) + "\n"
 
 
 __all__ = [
@@ -1175,6 +1211,7 @@ __all__ = [
     "build_dir",
     "build_manifest",
     "reproduce",
+    "versions_markdown",
     "load_notebook",
     "load_pipeline",
     "notebook_files",

@@ -133,7 +133,8 @@ def availability_heatmap(
     columns : sequence of str
         Variables (rows of the heatmap, top to bottom).
     labels : dict, optional
-        Display names for variables.
+        Display names for variables (default :func:`jamsostek_analysis.output.labels.variable_label`:
+        human names, never the snake_case column names).
     title : str
         Axes title.
     source : str, optional
@@ -148,14 +149,15 @@ def availability_heatmap(
 
     from jamsostek_analysis.output.figures import house_style, source_note
 
+    from jamsostek_analysis.output.labels import variable_label
+
     share = availability(panel, columns)
-    labels = labels or {}
     n_rows = panel.groupby(panel["year"].astype(int)).size().reindex(share.columns)
     with house_style():
         fig, ax = plt.subplots(figsize=(0.42 * share.shape[1] + 3.2, 0.3 * share.shape[0] + 1.9), layout="constrained")
         im = ax.imshow(share.to_numpy(), cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
         ax.set_xticks(range(share.shape[1]), [str(y) for y in share.columns], rotation=90)
-        ax.set_yticks(range(share.shape[0]), [labels.get(c, c) for c in share.index])
+        ax.set_yticks(range(share.shape[0]), [variable_label(c, labels) for c in share.index])
         ax.tick_params(length=0)
         ax.grid(False)
         for sp in ax.spines.values():
@@ -515,11 +517,13 @@ def _panel_participants(ax: Axes, part: pd.DataFrame) -> None:
 
 def _panel_coverage(ax: Axes, cov: pd.DataFrame) -> None:
     x, y = _broken_line(cov["year"].to_numpy(dtype=float), cov["coverage_pct"].to_numpy())
-    ax.plot(x, y, color="#E69F00", marker="o", markersize=5, linewidth=1.2, gid="coverage",
-            label="sum of active (PU + BPU) / sum of employed")
+    counts = sorted({int(n) for n in cov["n_provinces"]}) if len(cov) else []
+    same_n = len(counts) == 1
+    label = "sum of active (PU + BPU) / sum of employed" + (f", {counts[0]} provinces each year" if same_n else "")
+    ax.plot(x, y, color="#E69F00", marker="o", markersize=5, linewidth=1.2, gid="coverage", label=label)
     for _, r in cov.iterrows():
-        ax.annotate(f"{r['coverage_pct']:.1f}\n(n={int(r['n_provinces'])})", (r["year"], r["coverage_pct"]),
-                    xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+        text = f"{r['coverage_pct']:.1f}" if same_n else f"{r['coverage_pct']:.1f}\n(n={int(r['n_provinces'])})"
+        ax.annotate(text, (r["year"], r["coverage_pct"]), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
     ax.set_ylabel("% of employed persons")
     ax.set_title("Coverage rate, national (province panel)")
     ax.set_ylim(0, max(40.0, float(np.nanmax(cov["coverage_pct"])) * 1.35) if len(cov) else 40.0)
@@ -564,13 +568,20 @@ def national_trends(
     from jamsostek_analysis.output.figures import house_style, source_note
 
     with house_style():
-        fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
+        # one time axis for the four panels, so the series can be compared in time; it spans all their years
+        fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained", sharex=True)
         _panel_extreme(axes[0, 0], extreme)
         _panel_p0(axes[0, 1], p0)
         _panel_participants(axes[1, 0], participants)
         _panel_coverage(axes[1, 1], coverage)
-        axes[0, 0].set_xlim(2017.5, 2026)
-        axes[1, 0].set_xlim(2014, 2026)
+        xs = [x for ax in axes.flat for line in ax.get_lines() for x in np.asarray(line.get_xdata(), dtype=float)]
+        xs += [x for ax in axes.flat for coll in ax.collections for x in np.asarray(coll.get_offsets())[:, 0]]
+        finite = [x for x in xs if np.isfinite(x)]
+        if finite:
+            axes[0, 0].set_xlim(np.floor(min(finite)) - 0.5, np.ceil(max(finite)) + 0.5)
+        for ax in axes.flat:
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=10))
+            ax.tick_params(axis="x", labelbottom=True)
         if source:
             source_note(fig, source)
             k = source.count("\n") + 1

@@ -50,6 +50,7 @@ OUTCOME_TITLES = {"p0": "P0: headcount", "p1": "P1: poverty gap", "p2": "P2: pov
 
 CRV1_LABEL = "95% CI, CRV1 (t, G\u22121 df)"
 BOOT_LABEL = "95% CI, wild cluster bootstrap (WCR, Webb)"
+CR2_LABEL = "95% CI, CR2 (t, Bell-McCaffrey df)"
 
 
 
@@ -160,7 +161,9 @@ def coefficient_plot(
     Returns
     -------
     matplotlib.figure.Figure
-        Rows are drawn top to bottom in table order. Bootstrap confidence sets are drawn as thicker orange
+        Rows are drawn top to bottom in table order. CR2 intervals (columns ``cr2_ci_low``,
+        ``cr2_ci_high``, e.g. :func:`jamsostek_analysis.study.analysis.add_cr2`) are drawn in green just
+        above the CRV1 interval (``gid='ci_cr2'``). Bootstrap confidence sets are drawn as thicker orange
         bars just below the blue CRV1 intervals, one bar per piece when the set (column ``boot_conf_set``)
         is a union of intervals; a bootstrap bound that is infinite is drawn to the axis edge and marked
         with an arrow.
@@ -176,6 +179,7 @@ def coefficient_plot(
         label = "spec" if "spec" in table.columns else "term"
     _require(table, [label] + ([panel] if panel else []), "coefficient_plot")
     has_boot = {"boot_ci_low", "boot_ci_high"} <= set(table.columns)
+    has_cr2 = {"cr2_ci_low", "cr2_ci_high"} <= set(table.columns)
     groups = list(dict.fromkeys(table[panel])) if panel else [None]
     xlabels = {**COEF_UNITS, **(xlabels or {})}
     labels = dict(labels or {})
@@ -207,6 +211,13 @@ def coefficient_plot(
                         ax.annotate("", (right, yy), (right - pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]})
                 ax.set_xlim(left, right)
             ax.hlines(ypos, lo, hi, color=PALETTE[0], linewidth=1.4, label=CRV1_LABEL, gid="ci_crv1", zorder=3)
+            if has_cr2:
+                # the CR2 intervals behind tab01's CR2 p-values, just above the CRV1 interval
+                clo, chi = _finite(sub["cr2_ci_low"]), _finite(sub["cr2_ci_high"])
+                ax.hlines(ypos + 0.18, clo, chi, color=PALETTE[2], linewidth=1.4, label=CR2_LABEL, gid="ci_cr2", zorder=3)
+                left, right = ax.get_xlim()
+                pad = 0.04 * (max(right, np.nanmax(chi)) - min(left, np.nanmin(clo)))
+                ax.set_xlim(min(left, np.nanmin(clo) - pad), max(right, np.nanmax(chi) + pad))
             ax.scatter(est, ypos, color=PALETTE[0], s=28, zorder=4, label="point estimate", gid="estimates")
             ax.set_yticks(ypos)
             ax.set_yticklabels([labels.get(str(v), str(v)) for v in sub[label]])

@@ -193,6 +193,10 @@ def _mde_value(m: Any) -> float:
     return float(m)
 
 
+#: Height (axes fraction) of the strip that shows the estimate's interval in :func:`power_curve_plot`.
+ESTIMATE_STRIP = 0.035
+
+
 def power_curve_plot(
     curve_df: pd.DataFrame,
     mde: Any,
@@ -249,9 +253,11 @@ def power_curve_plot(
         fig, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
         if estimate is not None:
             b, lo, hi = map(float, estimate)
-            ax.axvspan(lo, hi, color="#bbbbbb", alpha=0.35, lw=0, gid="estimate",
-                       label=f"estimate {b:.3f} and its 95% CI [{lo:.3f}, {hi:.3f}]")
-            ax.axvline(b, color="#777777", lw=1.0)
+            # a strip along the x axis (below power 0.035, where no power curve goes: power >= size > 0),
+            # so the band never covers the curves or their Monte Carlo bands
+            ax.axvspan(lo, hi, ymin=0.0, ymax=ESTIMATE_STRIP, color="#777777", alpha=0.55, lw=0, gid="estimate",
+                       label=f"estimate {b:.3f} and its 95% CI [{lo:.3f}, {hi:.3f}] (strip on the axis)")
+            ax.axvline(b, ymin=0.0, ymax=ESTIMATE_STRIP + 0.03, color="#333333", lw=1.4, gid="estimate_point")
         for i, lab in enumerate(labels):
             g = df[df[label].astype(str) == lab].sort_values("beta")
             col = PALETTE[i % len(PALETTE)]
@@ -327,7 +333,7 @@ def counterfactual_plot(
     if nat["scenario"].duplicated().any():
         raise FigureDataError(f"counterfactual_plot: several national rows for scenario(s) {nat.loc[nat['scenario'].duplicated(), 'scenario'].tolist()}")
     with house_style():
-        fig, ax = plt.subplots(figsize=(8.0, 1.0 + 1.05 * len(nat)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(8.0, 1.0 + 1.25 * len(nat)), layout="constrained")
         ypos = np.arange(len(nat))[::-1]
         for y, (_, r) in zip(ypos, nat.iterrows()):
             mid, lo, hi = (float(r[c]) / scale for c in cols)
@@ -345,9 +351,10 @@ def counterfactual_plot(
                 cont[2][0].set_linestyle("--")
             tag = "EXTRAPOLATION far beyond observed coverage" if far else (
                 "partly outside observed coverage" if partial else "within observed coverage")
-            ax.annotate(f"{mid:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]\nmean coverage change {r['delta_x']:+.1f} pts; {tag}",
-                        (mid, y), xytext=(0, 11), textcoords="offset points", ha="center", va="bottom", fontsize=7.5,
-                        color=color, fontweight="bold" if far else "normal")
+            # left-aligned just right of the zero line, above the interval: the text never crosses x = 0
+            ax.annotate(f"{mid:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]\nmean coverage change {r['delta_x']:+.1f} pts;\n{tag}",
+                        (0.0, y), xytext=(6, 9), textcoords="offset points", ha="left", va="bottom", fontsize=7.5,
+                        color=color, fontweight="bold" if far else "normal", gid=f"label:{r['scenario']}")
         ax.axvline(0, color="#333333", lw=0.8)
         if reference is not None:
             ax.axvline(reference[0] / scale, color="#009E73", lw=1.0, ls="-.", gid="reference")
