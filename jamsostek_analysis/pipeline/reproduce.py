@@ -1164,7 +1164,7 @@ def reproduce(
         bundle=bundle,
         log=log,
     )
-    if report.ok and not only:
+    if getattr(report, "ok", False) and not only and isinstance(getattr(report, "manifest", None), Mapping):
         from jamsostek_analysis.output.figures import output_dir, write_bytes_if_changed
 
         path = output_dir("figures") / VERSIONS_FILE
