@@ -23,7 +23,7 @@
 #
 # Every number below is computed by `jamsostek_analysis` functions; this notebook only calls them.
 
-# %%
+# %% tags=["parameters"]
 import pandas as pd
 
 from jamsostek_analysis.data.bundle import open_bundle

@@ -28,7 +28,7 @@
 # March 2024). Provinces without a value are drawn grey and hatched and counted in the legend;
 # they are never coloured as zero.
 
-# %%
+# %% tags=["parameters"]
 from jamsostek_analysis.data.bundle import open_bundle
 from jamsostek_analysis.output.figures import maps, save_figure
 from jamsostek_analysis.data.panel import build_province_panel

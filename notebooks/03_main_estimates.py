@@ -48,7 +48,7 @@
 # whose rows carry their provenance (sample, weights, B, seed). Every number in the text below is printed
 # from the results, not typed.
 
-# %%
+# %% tags=["parameters"]
 import pandas as pd
 
 from jamsostek_analysis.study import analysis as A

@@ -37,7 +37,7 @@
 # `jamsostek_analysis.study.extreme`, `jamsostek_analysis.study.extreme_model` and
 # `jamsostek_analysis.output.figures`; every number in the text is printed from the results.
 
-# %%
+# %% tags=["parameters"]
 import pandas as pd
 
 from jamsostek_analysis.study import extreme as X

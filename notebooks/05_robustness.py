@@ -38,7 +38,7 @@
 # code); one `specs.estimate` call fits them all and returns `tab02_robustness` with CRV1, CR2 and
 # wild-bootstrap (Webb, B = 9,999) inference. Numbers in the text are printed from the results.
 
-# %%
+# %% tags=["parameters"]
 import pandas as pd
 
 from jamsostek_analysis.study import analysis as A

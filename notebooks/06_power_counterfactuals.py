@@ -32,7 +32,7 @@
 # Logic: `jamsostek_analysis.estimation.power`, `jamsostek_analysis.study.counterfactual`, figures in
 # `jamsostek_analysis.output.figures.extreme`. Every number in the text is printed from the results.
 
-# %%
+# %% tags=["parameters"]
 import numpy as np
 import pandas as pd
 

@@ -28,7 +28,7 @@
 # `fit_panel` and its `.wildboot()` (estimation engine). No result of this notebook is part of the study's
 # findings, and nothing here is written to `figures/`.
 
-# %%
+# %% tags=["parameters"]
 import numpy as np
 import pandas as pd
 

@@ -118,3 +118,16 @@ def test_readme_references_every_method():
                    "Pustejovsky, J. E. and E. Tipton (2018)", "Young, A. (2019)", "US$1.90 a day at 2011",
                    "US$2.15 a day at 2017 PPP"):  # fmt: skip
         assert needle in refs, needle
+
+
+def test_every_notebook_marks_its_parameter_cell_for_papermill():
+    """One code cell per notebook carries the papermill ``parameters`` tag, in the .py and the paired .ipynb."""
+    import json as _json
+
+    notebooks = sorted((REPO / "notebooks").glob("0*.py"))
+    assert notebooks
+    for py in notebooks:
+        assert py.read_text(encoding="utf-8").count('# %% tags=["parameters"]') == 1, py.name
+        cells = _json.loads(py.with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
+        tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1 and tagged[0]["cell_type"] == "code", py.name
