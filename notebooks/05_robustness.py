@@ -44,6 +44,7 @@ import pandas as pd
 from jamsostek_analysis.study import analysis as A
 from jamsostek_analysis.study import measurement as M
 from jamsostek_analysis.study import specs as S
+from jamsostek_analysis.study import extreme_model as EM
 from jamsostek_analysis.output.figures import save_figure
 from jamsostek_analysis.output.figures.estimates import leave_one_out_plot
 from jamsostek_analysis.data.bundle import open_bundle
@@ -71,10 +72,13 @@ panel = build_province_panel(bundle, geography="34")
 YEARS = S.coverage_years(panel)
 published = build_province_panel(bundle, geography="as-published", first_year=YEARS[0])
 grid = S.robustness_grid("p0", formal_years=FORMAL_YEARS)
+# MODELLED extreme poverty (notebook 04; not a BPS statistic), log scale, in the three Papua samples
+panel_m = EM.add_log_outcomes(EM.add_extreme_modelled(panel, EM.fit_extreme_model(EM.load_model_inputs(bundle))))
+grid["Papua samples, MODELLED extreme poverty"] = S.papua_grid(("log_extreme_modelled",))
 print("Checks and their specifications:")
 for check, specs in grid.items():
     print(f"  {check}: {', '.join(s.label for s in specs)}")
-est = S.estimate(grid, {"34": panel, "as-published": published}, B=B, seed=SEED)
+est = S.estimate(grid, {"34": panel_m, "as-published": published}, B=B, seed=SEED)
 table = est.table
 main_row = table.set_index("spec").loc["p0_twfe"]
 print(f"Reference (notebook 03): P0 two-way FE {main_row['estimate']:+.4f} pp per point of coverage, "
@@ -183,7 +187,8 @@ papua = block("Papua samples")
 papua
 
 # %%
-for line in M.papua_sensitivity_lines(table):
+for line in M.papua_sensitivity_lines(table) + M.papua_sensitivity_lines(
+        table, check="Papua samples, MODELLED extreme poverty"):
     print(line)
 
 # %% [markdown]
@@ -246,6 +251,8 @@ tab02.attrs["notes"] = (
     "(coverage: active BPJS-TK PU + BPU per 100 employed; PU per 100 employees; BPU per 100 other employed; formal "
     "share in % of employed; lead: coverage in t+1). Samples: 'all' = 34 provinces with the 2024-2025 Papua "
     "provinces merged back into 91/94; 'papua_unmerged' = 91/94 dropped in 2024-2025; 'no_papua' = without Papua. "
+    "log_extreme_modelled: log of MODELLED extreme poverty (US$1.90; notebook 04, not a BPS statistic; its model "
+    "uncertainty is not propagated). "
     "CRV1 clustered by province, t(G-1); CR2 with Bell-McCaffrey df; wild cluster restricted bootstrap, Webb "
     f"weights, B = {B}, seed {SEED} + 100 x block + row; 95% confidence sets by inverting the bootstrap test on the "
     "same draws (a set is a union of intervals where the bootstrap p-value is not monotone in the null value). "
