@@ -46,7 +46,7 @@ STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
 help:  ## list the targets
 	@echo "make reproduce   verify the data bundle and regenerate every figure and table (notebooks -> figures/, build/)"
 	@echo "make test        lint, then run the test suite (fast tests; 'make test-all' includes @pytest.mark.slow)"
-	@echo "make lint        ruff check (whole tree) and mypy (the package)"
+	@echo "make lint        ruff check and ruff format --check (whole tree), mypy (the package)"
 	@echo "make report      static HTML site of the last reproduce run: $(BUILD)/report/index.html (no network needed)"
 	@echo "make lab         JupyterLab on notebooks/ with the project's Python"
 	@echo "make panel       write the province x year panel to $(BUILD)/panel.csv (+ data dictionary)"
@@ -92,8 +92,9 @@ test: $(STAMP) lint  ## lint, then run the fast test suite
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
-lint: $(STAMP)  ## ruff check and mypy (configured in pyproject.toml)
+lint: $(STAMP)  ## ruff check, ruff format --check and mypy (configured in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 test-slow: $(STAMP)  ## only the slow (Monte Carlo) tests

@@ -41,8 +41,11 @@ def main() -> None:
     t0 = time.perf_counter()
     grid = invert_pvalue(pval, b.estimate, b.se, 0.05, width=20, n_grid=args.n_grid)
     t_grid = time.perf_counter() - t0
-    diff = max(abs(a - c) for p, q in zip(b.conf_set.intervals, grid.intervals) for a, c in zip(p, q)) \
-        if b.conf_set.n_pieces == grid.n_pieces else float("nan")
+    diff = (
+        max(abs(a - c) for p, q in zip(b.conf_set.intervals, grid.intervals) for a, c in zip(p, q))
+        if b.conf_set.n_pieces == grid.n_pieces
+        else float("nan")
+    )
     print(f"exact: {b.conf_set.format('{:.8f}')}  ({t_exact:.3f} s, bootstrap included)")
     print(f"grid : {grid.format('{:.8f}')}  ({t_grid:.3f} s, {args.n_grid} grid points + bisection)")
     print(f"largest bound difference {diff:.2e}; time ratio exact/grid = {t_exact / t_grid:.4f}")

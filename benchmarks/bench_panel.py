@@ -29,7 +29,9 @@ TARGET_S = 5.0
 
 def measure(data_dir: str | None, geography: str) -> tuple[float, float, int]:
     """(total seconds incl. imports, build seconds, rows) of one cold build in a fresh process."""
-    out = subprocess.run([sys.executable, "-c", CHILD, data_dir or "", geography], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, data_dir or "", geography], check=True, capture_output=True, text=True
+    )
     total, build, rows = out.stdout.split()
     return float(total), float(build), int(rows)
 

@@ -80,8 +80,11 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": rss_mb(), "bas
 
 def run(method: str, U: int, T: int, n_perm: int, stat: str, before_file: str = "") -> dict:
     """One measurement in a fresh process; ``{'error': ...}`` if the child fails (e.g. out of memory)."""
-    out = subprocess.run([sys.executable, "-c", CHILD, method, str(U), str(T), str(n_perm), before_file, stat],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, method, str(U), str(T), str(n_perm), before_file, stat],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["exit %d" % out.returncode])[-1][:120]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -102,22 +105,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", default=None, help="git revision of the implementation to compare with")
     ap.add_argument("--before-max-rows", type=int, default=40_000)
     ap.add_argument("--no-pyfixest", action="store_true")
-    ap.add_argument("--stat", choices=["c", "t"], default="c",
-                    help="c: coefficient (pyfixest randomization-c), t: CRV1 t statistic (randomization-t, slow in pyfixest)")
+    ap.add_argument(
+        "--stat",
+        choices=["c", "t"],
+        default="c",
+        help="c: coefficient (pyfixest randomization-c), t: CRV1 t statistic (randomization-t, slow in pyfixest)",
+    )
     ap.add_argument("--limit-mb", type=float, default=2048.0)
     a = ap.parse_args(argv)
     before_file = ""
     if a.before:
-        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{a.before}:jamsostek_analysis/estimation/randomization.py"],
-                             check=True, capture_output=True, text=True).stdout
+        src = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{a.before}:jamsostek_analysis/estimation/randomization.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         tmp = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)
         tmp.write(src)
         tmp.close()
         before_file = tmp.name
-    print(f"randomization inference, {a.n_perm} permutations, TWFE clustered by unit, statistic "
-          f"{'coefficient' if a.stat == 'c' else 'CRV1 t'}; seconds, peak RSS (RSS before the call)")
-    print(f"{'units x years':>14} {'rows':>8} {'ours':>28} {'pyfixest ritest':>28} {'ratio t':>8} {'ratio mem':>9}"
-          + (f" {'before (' + a.before + ')':>28}" if a.before else ""))
+    print(
+        f"randomization inference, {a.n_perm} permutations, TWFE clustered by unit, statistic "
+        f"{'coefficient' if a.stat == 'c' else 'CRV1 t'}; seconds, peak RSS (RSS before the call)"
+    )
+    print(
+        f"{'units x years':>14} {'rows':>8} {'ours':>28} {'pyfixest ritest':>28} {'ratio t':>8} {'ratio mem':>9}"
+        + (f" {'before (' + a.before + ')':>28}" if a.before else "")
+    )
     worst = 0.0
     for size in a.sizes.split(","):
         U, T = (int(v) for v in size.lower().split("x"))
@@ -127,12 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         ok = "error" not in ours and peer is not None and "error" not in peer
         rt = f"{ours['seconds'] / peer['seconds']:8.2f}" if ok else f"{'-':>8}"
         rm = f"{ours['peak_mb'] / peer['peak_mb']:9.2f}" if ok else f"{'-':>9}"
-        print(f"{size:>14} {U * T:>8} {_fmt(ours)} {_fmt(peer)} {rt} {rm}" + (f" {_fmt(old)}" if a.before else ""), flush=True)
+        print(
+            f"{size:>14} {U * T:>8} {_fmt(ours)} {_fmt(peer)} {rt} {rm}" + (f" {_fmt(old)}" if a.before else ""),
+            flush=True,
+        )
         if "error" not in ours:
             worst = max(worst, ours["peak_mb"])
         else:
             print(f"  ours failed: {ours['error']}")
-    print(f"largest peak RSS of ours: {worst:.0f} MB (target {a.limit_mb:.0f} MB): {'OK' if worst <= a.limit_mb else 'OVER'}")
+    print(
+        f"largest peak RSS of ours: {worst:.0f} MB (target {a.limit_mb:.0f} MB): {'OK' if worst <= a.limit_mb else 'OVER'}"
+    )
     return 0 if worst <= a.limit_mb else 1
 
 

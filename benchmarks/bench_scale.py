@@ -102,13 +102,24 @@ def run_one(section: str, method: str, G: int, T: int) -> dict:
         t0 = time.perf_counter()
         b, se = _call(section, method, df)
         secs = time.perf_counter() - t0
-    return {"section": section, "method": method, "G": G, "T": T, "n": G * T, "seconds": secs,
-            "peak_mb": _rss_mb(), "data_mb": rss0, "coef": b, "se": se}
+    return {
+        "section": section,
+        "method": method,
+        "G": G,
+        "T": T,
+        "n": G * T,
+        "seconds": secs,
+        "peak_mb": _rss_mb(),
+        "data_mb": rss0,
+        "coef": b,
+        "se": se,
+    }
 
 
 def _one(section: str, method: str, G: int, T: int) -> dict | None:
-    p = subprocess.run([sys.executable, __file__, "--one", section, method, str(G), str(T)],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, __file__, "--one", section, method, str(G), str(T)], capture_output=True, text=True
+    )
     if p.returncode != 0:
         print(f"{section} {method} {G}x{T} failed:\n{p.stderr[-1500:]}", file=sys.stderr)
         return None
@@ -142,9 +153,15 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             for m, rs in runs.items():
                 if not rs:
                     continue
-                rows.append({**rs[0], "seconds": statistics.median(r["seconds"] for r in rs),
-                             "peak_mb": statistics.median(r["peak_mb"] for r in rs),
-                             "data_mb": statistics.median(r["data_mb"] for r in rs), "runs": len(rs)})
+                rows.append(
+                    {
+                        **rs[0],
+                        "seconds": statistics.median(r["seconds"] for r in rs),
+                        "peak_mb": statistics.median(r["peak_mb"] for r in rs),
+                        "data_mb": statistics.median(r["data_mb"] for r in rs),
+                        "runs": len(rs),
+                    }
+                )
                 print(f"  {section} {m:12s} {G}x{T}: {rows[-1]['seconds']:.4f} s", file=sys.stderr)
     tab = pd.DataFrame(rows)
     if tab.empty:
@@ -155,10 +172,24 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             sel = (tab["section"] == key[0]) & (tab["n"] == key[1])
             tab.loc[sel, "time_ratio_ours_to_peer"] = float(ours["seconds"].iloc[0]) / tab.loc[sel, "seconds"]
             tab.loc[sel, "peak_ratio_ours_to_peer"] = float(ours["peak_mb"].iloc[0]) / tab.loc[sel, "peak_mb"]
-    print(f"fit_panel vs peers; medians of {a.repeat} interleaved fresh-process runs; "
-          f"load average at the end {os.getloadavg()}, cores {os.cpu_count()}")
-    cols = ["section", "G", "T", "n", "method", "seconds", "peak_mb", "data_mb", "time_ratio_ours_to_peer",
-            "peak_ratio_ours_to_peer", "coef", "se"]
+    print(
+        f"fit_panel vs peers; medians of {a.repeat} interleaved fresh-process runs; "
+        f"load average at the end {os.getloadavg()}, cores {os.cpu_count()}"
+    )
+    cols = [
+        "section",
+        "G",
+        "T",
+        "n",
+        "method",
+        "seconds",
+        "peak_mb",
+        "data_mb",
+        "time_ratio_ours_to_peer",
+        "peak_ratio_ours_to_peer",
+        "coef",
+        "se",
+    ]
     with pd.option_context("display.width", 220, "display.float_format", "{:.4g}".format):
         print(tab[cols].to_string(index=False))
     return tab

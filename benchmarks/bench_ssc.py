@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     t_new, new = _median_time(lambda: ssc_absorbed_count(fe, fe[0]), a.repeat)
     t_old, old = _median_time(lambda: _old(fe, fe[0]), max(1, min(a.repeat, 1)))
     print(f"rows={fe[0].size}  units={U}  years={T}")
-    print(f"ssc_absorbed_count  new {t_new:8.3f} s   old {t_old:8.3f} s   old/new {t_old / t_new:6.1f}x   counts {new} == {old}: {new == old}")
+    print(
+        f"ssc_absorbed_count  new {t_new:8.3f} s   old {t_old:8.3f} s   old/new {t_old / t_new:6.1f}x   counts {new} == {old}: {new == old}"
+    )
     return 0 if new == old else 1
 
 

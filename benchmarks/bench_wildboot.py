@@ -72,9 +72,15 @@ def run_one(method: str, G: int) -> dict:
             t0 = time.perf_counter()
             res = call()
             times.append(time.perf_counter() - t0)
-        out.update(seconds=float(np.median(times)), seconds_min=float(min(times)), tracemalloc_mb=peak / 1e6,
-                   rss_growth_mb=_rss_mb() - rss0, pvalue=res.pvalue, t=res.t_stat,
-                   ci=list(res.conf_int) if ci else None)
+        out.update(
+            seconds=float(np.median(times)),
+            seconds_min=float(min(times)),
+            tracemalloc_mb=peak / 1e6,
+            rss_growth_mb=_rss_mb() - rss0,
+            pvalue=res.pvalue,
+            t=res.t_stat,
+            ci=list(res.conf_int) if ci else None,
+        )
         return out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -85,7 +91,9 @@ def run_one(method: str, G: int) -> dict:
             make = lambda: fit.wildboottest(param="x", reps=B, seed=SEED, weights_type="webb")  # noqa: E731
             # numba warm-up on a tiny problem (compilation is not part of the timing)
             small = make_data(5)
-            pf.feols("y ~ x | unit + year", small, vcov={"CRV1": "unit"}).wildboottest(param="x", reps=99, seed=1, weights_type="webb")
+            pf.feols("y ~ x | unit + year", small, vcov={"CRV1": "unit"}).wildboottest(
+                param="x", reps=99, seed=1, weights_type="webb"
+            )
         elif method == "wildboottest":
             from wildboottest.wildboottest import WildboottestCL
 
@@ -109,7 +117,9 @@ def run_one(method: str, G: int) -> dict:
                 return {"Pr(>|t|)": wb.pvalue, "t value": float(np.ravel(wb.t_stat)[0])}
 
             Xs = np.column_stack([np.random.default_rng(0).normal(size=20), np.ones(20)])
-            w0 = WildboottestCL(X=Xs, Y=Xs[:, 0] + 1, cluster=np.repeat(np.arange(5), 4), R=np.array([1.0, 0.0]), B=99, seed=1)
+            w0 = WildboottestCL(
+                X=Xs, Y=Xs[:, 0] + 1, cluster=np.repeat(np.arange(5), 4), R=np.array([1.0, 0.0]), B=99, seed=1
+            )
             w0.get_scores(bootstrap_type="11", impose_null=True)
             w0.get_weights(weights_type="webb")
             w0.get_numer()
@@ -123,8 +133,15 @@ def run_one(method: str, G: int) -> dict:
         secs = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    out.update(seconds=secs, seconds_min=secs, tracemalloc_mb=peak / 1e6, rss_growth_mb=_rss_mb() - rss0,
-               pvalue=float(res["Pr(>|t|)"]), t=float(res["t value"]), ci=None)
+    out.update(
+        seconds=secs,
+        seconds_min=secs,
+        tracemalloc_mb=peak / 1e6,
+        rss_growth_mb=_rss_mb() - rss0,
+        pvalue=float(res["Pr(>|t|)"]),
+        t=float(res["t value"]),
+        ci=None,
+    )
     return out
 
 
@@ -153,9 +170,22 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         base = tab.loc[(tab["G"] == G) & (tab["method"] == "ours"), "seconds"]
         if len(base):
             tab.loc[tab["G"] == G, "ratio_to_ours"] = tab.loc[tab["G"] == G, "seconds"] / float(base.iloc[0])
-    cols = ["G", "n", "method", "seconds", "seconds_min", "ratio_to_ours", "tracemalloc_mb", "rss_growth_mb", "t", "pvalue"]
-    print(f"Wild cluster restricted bootstrap, H0: x = 0, B = {B} Webb draws, seed {SEED}, "
-          f"two-way FE (unit + year), T = {T}, clustered by unit")
+    cols = [
+        "G",
+        "n",
+        "method",
+        "seconds",
+        "seconds_min",
+        "ratio_to_ours",
+        "tracemalloc_mb",
+        "rss_growth_mb",
+        "t",
+        "pvalue",
+    ]
+    print(
+        f"Wild cluster restricted bootstrap, H0: x = 0, B = {B} Webb draws, seed {SEED}, "
+        f"two-way FE (unit + year), T = {T}, clustered by unit"
+    )
     import os
 
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}; cores: {os.cpu_count()}")

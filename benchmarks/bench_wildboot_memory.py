@@ -39,11 +39,19 @@ def run_one(G: int, B: int) -> dict:
     M = absorb(np.column_stack([y, x]), fe)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
-    res = wild_cluster_bootstrap_arrays(M[:, 0], M[:, 1:], unit, B=B, seed=7, fe=fe,
-                                        n_absorbed=count_absorbed_levels(fe), ci=False)
+    res = wild_cluster_bootstrap_arrays(
+        M[:, 0], M[:, 1:], unit, B=B, seed=7, fe=fe, n_absorbed=count_absorbed_levels(fe), ci=False
+    )
     secs = time.perf_counter() - t0
-    return {"G": G, "B": B, "seconds": secs, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "before_mb": rss0, "weights_if_held_mb": G * B / 2**20, "pvalue": res.pvalue}
+    return {
+        "G": G,
+        "B": B,
+        "seconds": secs,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "before_mb": rss0,
+        "weights_if_held_mb": G * B / 2**20,
+        "pvalue": res.pvalue,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,8 +71,10 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"G={G} B={B} failed: {p.stderr[-800:]}")
                 continue
             r = json.loads(p.stdout.strip().splitlines()[-1])
-            print(f"{G:>7} {B:>7} {r['seconds']:>8.2f} {r['peak_mb']:>8.0f} {r['before_mb']:>9.0f} "
-                  f"{r['weights_if_held_mb']:>15.0f} {r['pvalue']:>8.4f}")
+            print(
+                f"{G:>7} {B:>7} {r['seconds']:>8.2f} {r['peak_mb']:>8.0f} {r['before_mb']:>9.0f} "
+                f"{r['weights_if_held_mb']:>15.0f} {r['pvalue']:>8.4f}"
+            )
 
 
 if __name__ == "__main__":

@@ -105,8 +105,10 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--seed", type=int, default=20240611)
     a = ap.parse_args(argv)
     tab = run(a.reps, a.B, a.seed)
-    print(f"95% CI coverage, G={G} provinces x T={T} years, two-way FE, true beta={BETA}, "
-          f"{a.reps} replications, B={a.B} Webb draws (MC s.e. in parentheses)")
+    print(
+        f"95% CI coverage, G={G} provinces x T={T} years, two-way FE, true beta={BETA}, "
+        f"{a.reps} replications, B={a.B} Webb draws (MC s.e. in parentheses)"
+    )
     for _, r in tab.iterrows():
         print(
             f"  {r['design']:15s} CRV1 t(G-1): {r['crv1_coverage']:.3f} ({r['crv1_mcse']:.3f})   "

@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect, verify and extend the data bundle",
         "Inspect the data bundle (where it is), verify it against its MANIFEST.tsv checksums, or add a new "
         "table export (e.g. next year's BPS CSV) to a user-additions folder.",
-        ["jamsostek-analysis data verify", "jamsostek-analysis data add 'P0 2026.csv' --topic raw/bps/poverty_province --extra-data ~/jamsostek-additions"],
+        [
+            "jamsostek-analysis data verify",
+            "jamsostek-analysis data add 'P0 2026.csv' --topic raw/bps/poverty_province --extra-data ~/jamsostek-additions",
+        ],
     )
     data_sub = p_data.add_subparsers(dest="data_command", metavar="ACTION")
     data_sub.required = True
@@ -112,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Copy FILE to <additions>/<topic>/ and record its size and SHA-256 in <additions>/MANIFEST.tsv. The "
         "additions folder is the last --extra-data (or $JAMSOSTEK_EXTRA_DATA entry); a different file of the same "
         "name is never overwritten.",
-        ["jamsostek-analysis data add 'P0 Menurut Provinsi, 2026.csv' --topic raw/bps/poverty_province --extra-data ~/additions"],
+        [
+            "jamsostek-analysis data add 'P0 Menurut Provinsi, 2026.csv' --topic raw/bps/poverty_province --extra-data ~/additions"
+        ],
     )
     _add_data_options(p_add)
     p_add.add_argument("file", type=Path, help="the exported file to add")
@@ -143,8 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="BPJS-TK participants by province: compiled 2022-2025 panel (R2-D1) or the Kemnaker December 2023 export (S01)",
     )
     p_panel.add_argument("--dictionary", type=Path, default=None, help="also write the data dictionary (CSV) here")
-    p_panel.add_argument("--first-year", type=int, default=None, help="first year of the panel (default: first year with a published P0)")
-    p_panel.add_argument("--last-year", type=int, default=None, help="last year of the panel (default: last year with a published P0)")
+    p_panel.add_argument(
+        "--first-year", type=int, default=None, help="first year of the panel (default: first year with a published P0)"
+    )
+    p_panel.add_argument(
+        "--last-year", type=int, default=None, help="last year of the panel (default: last year with a published P0)"
+    )
     p_panel.add_argument(
         "--no-extreme-modelled",
         action="store_true",
@@ -192,9 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="fixed-effect columns (None: unit and time for twfe, time for fd, none for ld); '--fe' with no "
         "names: intercept only. Put the data file first when using --fe a b",
     )
-    p_est.add_argument("--cluster", default=None, help="cluster column (None: the unit column); 'none' for no clustering")
     p_est.add_argument(
-        "--model", choices=["twfe", "fd", "ld"], default="twfe", help="levels with fixed effects, first or long differences"
+        "--cluster", default=None, help="cluster column (None: the unit column); 'none' for no clustering"
+    )
+    p_est.add_argument(
+        "--model",
+        choices=["twfe", "fd", "ld"],
+        default="twfe",
+        help="levels with fixed effects, first or long differences",
     )
     p_est.add_argument(
         "--vcov",
@@ -214,7 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_est.add_argument("--lag", type=_positive_int, default=0, metavar="K", help="add lags <x>_lag1..K of every --x")
     p_est.add_argument(
-        "--bootstrap", type=_positive_int, default=0, metavar="B", help="wild cluster restricted bootstrap draws (0: none)"
+        "--bootstrap",
+        type=_positive_int,
+        default=0,
+        metavar="B",
+        help="wild cluster restricted bootstrap draws (0: none)",
     )
     p_est.add_argument(
         "--test",
@@ -240,9 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel")
     p_rep.add_argument("--timeout", type=int, default=600, help="seconds per cell before failing")
     p_rep.add_argument(
-        "--only", nargs="+", action="extend", default=None, help="run only these notebooks (and what they need); repeatable"
+        "--only",
+        nargs="+",
+        action="extend",
+        default=None,
+        help="run only these notebooks (and what they need); repeatable",
     )
-    p_rep.add_argument("--out", type=Path, default=Path("build"), help="folder for executed notebooks and the run manifest")
+    p_rep.add_argument(
+        "--out", type=Path, default=Path("build"), help="folder for executed notebooks and the run manifest"
+    )
     p_rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     p_rep.add_argument(
         "--allow-unverified",
@@ -296,7 +320,9 @@ def _cmd_data(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - start
         checked = table[table["status"] == "ok"]
         n_extra = int((checked["origin"] != "bundle").sum())
-        print(f"verified {len(checked)} files ({n_extra} from user additions) against {bmod.MANIFEST_NAME} in {elapsed:.2f} s")
+        print(
+            f"verified {len(checked)} files ({n_extra} from user additions) against {bmod.MANIFEST_NAME} in {elapsed:.2f} s"
+        )
         for note in table.attrs["warnings"]:
             _stderr(f"warning: {note}")
         return EXIT_OK
@@ -367,7 +393,9 @@ def _bootstrap_line(boot: dict[str, Any]) -> str:
     ci_txt = "n/a" if ci is None else "[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in ci) + "]"
     pieces = boot.get("conf_set")
     if pieces is not None and len(pieces) != 1:  # several pieces (or empty): print the set, not its hull
-        ci_txt = " U ".join("[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in pc) + "]" for pc in pieces)
+        ci_txt = " U ".join(
+            "[" + ", ".join("unbounded" if v is None else f"{v:.6g}" for v in pc) + "]" for pc in pieces
+        )
         ci_txt = (ci_txt or "empty") + " (confidence set; the bootstrap p-value is not monotone in the null value)"
     p = "n/a" if boot["pvalue"] is None else format(boot["pvalue"], ".4f")
     enum = ", all sign patterns enumerated" if boot["enumerated"] else ""
@@ -417,7 +445,9 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     if args.bootstrap > 0:
         param = args.test if args.test is not None else res.x[0]
         if param not in list(res.params.index):
-            raise EstimationError(f"{path}: --test {param!r} is not a coefficient; expected one of {list(res.params.index)}")
+            raise EstimationError(
+                f"{path}: --test {param!r} is not a coefficient; expected one of {list(res.params.index)}"
+            )
         if res.cluster is None:
             raise EstimationError(f"{path}: --bootstrap needs clustering (do not use --cluster none)")
         check_bootstrap_draws(args.bootstrap, res.n_clusters)

@@ -115,9 +115,7 @@ def check_code(code: object, ndigits: int = 2, where: str = "province code") -> 
     """``code`` as a string of ``ndigits`` digits, else :class:`RegionError` naming ``where``."""
     s = str(code)
     if len(s) != ndigits or not s.isdigit():
-        raise RegionError(
-            f"{where}: expected a {ndigits}-digit BPS code string, found {code!r}"
-        )
+        raise RegionError(f"{where}: expected a {ndigits}-digit BPS code string, found {code!r}")
     return s
 
 
@@ -171,21 +169,9 @@ def province_set(year: int, topic: str | None = None) -> tuple[str, ...]:
         Sorted two-digit codes.
     """
     y = int(year)
-    kaltara = (
-        KALTARA_FIRST_YEAR.get(topic, KALTARA_ADMIN_FIRST_YEAR)
-        if topic is not None
-        else KALTARA_ADMIN_FIRST_YEAR
-    )
-    papua = (
-        PAPUA_SPLIT_FIRST_YEAR.get(topic, FIRST_38_YEAR)
-        if topic is not None
-        else FIRST_38_YEAR
-    )
-    return tuple(
-        c
-        for c in PROVINCES_38
-        if not (y < papua and c in NEW_PAPUA) and not (y < kaltara and c == KALTARA)
-    )
+    kaltara = KALTARA_FIRST_YEAR.get(topic, KALTARA_ADMIN_FIRST_YEAR) if topic is not None else KALTARA_ADMIN_FIRST_YEAR
+    papua = PAPUA_SPLIT_FIRST_YEAR.get(topic, FIRST_38_YEAR) if topic is not None else FIRST_38_YEAR
+    return tuple(c for c in PROVINCES_38 if not (y < papua and c in NEW_PAPUA) and not (y < kaltara and c == KALTARA))
 
 
 def boundary_for_year(year: int) -> str:

@@ -172,8 +172,14 @@ def test_papua_samples_drop_the_right_rows(sim):
     n = {name: S.fit(S.Spec("p0", sample=S.SAMPLES[name]), s).nobs for name in ("all", "papua_unmerged", "no_papua")}
     assert n == {"all": 136, "papua_unmerged": 132, "no_papua": 128}
     labels = [x.label for x in S.papua_grid(("p0", "p1"), ("twfe",))]
-    assert labels == ["p0_twfe_all", "p0_twfe_papua_unmerged", "p0_twfe_no_papua",
-                      "p1_twfe_all", "p1_twfe_papua_unmerged", "p1_twfe_no_papua"]
+    assert labels == [
+        "p0_twfe_all",
+        "p0_twfe_papua_unmerged",
+        "p0_twfe_no_papua",
+        "p1_twfe_all",
+        "p1_twfe_papua_unmerged",
+        "p1_twfe_no_papua",
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -191,9 +197,12 @@ class _Fake:
 
 def test_people_effect_arithmetic_exact():
     panel = pd.DataFrame(
-        {"province_code": ["11", "12", "11", "12"], "year": [2024, 2024, 2025, 2025],
-         "poverty_population": [1000.0, 3000.0, 2000.0, 6000.0],  # thousands, Susenas (the default)
-         "population": [1100.0, 2500.0, 2300.0, 4700.0]}  # projection: must not be used by default
+        {
+            "province_code": ["11", "12", "11", "12"],
+            "year": [2024, 2024, 2025, 2025],
+            "poverty_population": [1000.0, 3000.0, 2000.0, 6000.0],  # thousands, Susenas (the default)
+            "population": [1100.0, 2500.0, 2300.0, 4700.0],
+        }  # projection: must not be used by default
     )
     out = A.people_effect(_Fake(), "coverage_rate", panel, delta_x=10.0, year=2025)
     # -0.1 pp per point x 10 points = -1 pp of 8,000,000 people = -80,000
@@ -231,8 +240,11 @@ def test_people_effect_arithmetic_exact():
 
 def test_observed_change_per_province():
     panel = pd.DataFrame(
-        {"province_code": ["11", "12", "13", "11", "12", "13"], "year": [2022] * 3 + [2025] * 3,
-         "coverage_rate": [10.0, 20.0, np.nan, 15.0, 18.0, 30.0]}
+        {
+            "province_code": ["11", "12", "13", "11", "12", "13"],
+            "year": [2022] * 3 + [2025] * 3,
+            "coverage_rate": [10.0, 20.0, np.nan, 15.0, 18.0, 30.0],
+        }
     )
     d = A.observed_change(panel, start=2022, end=2025)
     assert d.to_dict() == {"11": 5.0, "12": -2.0}
@@ -270,8 +282,13 @@ def test_placebo_lead_zero_without_lead_effect_and_detected_with_one():
 
 
 def test_add_lead_takes_next_year_of_same_province_only():
-    p = pd.DataFrame({"province_code": ["11", "11", "11", "12"], "year": [2022, 2023, 2025, 2022],
-                      "coverage_rate": [1.0, 2.0, 4.0, 9.0]})
+    p = pd.DataFrame(
+        {
+            "province_code": ["11", "11", "11", "12"],
+            "year": [2022, 2023, 2025, 2022],
+            "coverage_rate": [1.0, 2.0, 4.0, 9.0],
+        }
+    )
     out = A.add_lead(p, "coverage_rate", 1)
     got = out["coverage_rate_lead1"].to_numpy()
     assert got[0] == 2.0 and np.isnan(got[1]) and np.isnan(got[2]) and np.isnan(got[3])
@@ -291,8 +308,15 @@ def test_robustness_grid_formal_share_uses_only_years_in_range():
 
 def test_robustness_grid_pu_bpu_and_weights(sim):
     grid = S.robustness_grid()
-    assert list(grid)[:7] == ["main", "PU vs BPU", "formal share 2015-2025", "placebo lead", "population weights",
-                              "controls", "geography"]
+    assert list(grid)[:7] == [
+        "main",
+        "PU vs BPU",
+        "formal share 2015-2025",
+        "placebo lead",
+        "population weights",
+        "controls",
+        "geography",
+    ]
     specs = {x.label: x for b in grid.values() for x in b}
     joint = S.fit(specs["pu+bpu_twfe"], sim)
     assert list(joint.params.index) == ["coverage_pu_rate", "coverage_bpu_rate"]
@@ -302,7 +326,8 @@ def test_robustness_grid_pu_bpu_and_weights(sim):
     assert w.params["coverage_rate"] == pytest.approx(direct.params["coverage_rate"], abs=1e-12)
     assert w.params["coverage_rate"] == pytest.approx(-0.2, rel=0.03)
     assert [x.label for x in grid["BPU coverage (residence)"]] == [
-        f"bpu_{o}_{m}" for o in ("p0", "p1", "p2") for m in ("twfe", "fd")]
+        f"bpu_{o}_{m}" for o in ("p0", "p1", "p2") for m in ("twfe", "fd")
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -311,9 +336,15 @@ def test_robustness_grid_pu_bpu_and_weights(sim):
 
 def _coef_table() -> pd.DataFrame:
     return pd.DataFrame(
-        {"spec": ["a", "b", "c"], "outcome": ["p0", "p0", "p1"], "estimate": [-0.2, 0.1, 0.05],
-         "ci_low": [-0.4, -0.1, 0.0], "ci_high": [0.0, 0.3, 0.1],
-         "boot_ci_low": [-0.5, -0.2, -0.01], "boot_ci_high": [0.05, 0.4, 0.12]}
+        {
+            "spec": ["a", "b", "c"],
+            "outcome": ["p0", "p0", "p1"],
+            "estimate": [-0.2, 0.1, 0.05],
+            "ci_low": [-0.4, -0.1, 0.0],
+            "ci_high": [0.0, 0.3, 0.1],
+            "boot_ci_low": [-0.5, -0.2, -0.01],
+            "boot_ci_high": [0.05, 0.4, 0.12],
+        }
     )
 
 
@@ -340,7 +371,9 @@ def test_coefficient_plot_draws_given_points_and_intervals():
     got = sorted((s[0][0], s[1][0]) for s in segs)
     assert got == sorted(zip(tab["ci_low"], tab["ci_high"]))
     (boot,) = _artists(fig, "ci_boot")
-    assert sorted((s[0][0], s[1][0]) for s in boot.get_segments()) == sorted(zip(tab["boot_ci_low"], tab["boot_ci_high"]))
+    assert sorted((s[0][0], s[1][0]) for s in boot.get_segments()) == sorted(
+        zip(tab["boot_ci_low"], tab["boot_ci_high"])
+    )
     assert len(_artists(fig, "zero")) == 1
     plt.close(fig)
 
@@ -400,8 +433,11 @@ def test_describe_estimate(sim):
 
 def test_with_controls_counts_dropped_rows(sim):
     rng = np.random.default_rng(3)  # SIMULATED controls
-    s = sim.assign(tpt=rng.uniform(3, 8, len(sim)), mean_years_schooling=rng.uniform(7, 11, len(sim)),
-                   grdp_per_capita=rng.uniform(30_000, 90_000, len(sim)))
+    s = sim.assign(
+        tpt=rng.uniform(3, 8, len(sim)),
+        mean_years_schooling=rng.uniform(7, 11, len(sim)),
+        grdp_per_capita=rng.uniform(30_000, 90_000, len(sim)),
+    )
     s.loc[s.index[:2], "grdp_per_capita"] = np.nan
     res = S.fit(S.Spec("p0", controls=S.DEFAULT_CONTROLS), s)
     assert list(res.params.index) == ["coverage_rate", "tpt", "mean_years_schooling", "log_grdp_per_capita"]
@@ -409,8 +445,13 @@ def test_with_controls_counts_dropped_rows(sim):
 
 
 def test_coverage_jumps_and_record():
-    p = pd.DataFrame({"province_code": ["11"] * 3 + ["12"] * 3, "year": [2022, 2023, 2024] * 2,
-                      "coverage_rate": [10.0, 30.0, 29.0, 5.0, 6.0, np.nan]})
+    p = pd.DataFrame(
+        {
+            "province_code": ["11"] * 3 + ["12"] * 3,
+            "year": [2022, 2023, 2024] * 2,
+            "coverage_rate": [10.0, 30.0, 29.0, 5.0, 6.0, np.nan],
+        }
+    )
     j = A.coverage_jumps(p, n=2)
     assert j[["province_code", "year", "change"]].values.tolist() == [["11", 2023, 20.0], ["11", 2024, -1.0]]
 

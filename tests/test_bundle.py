@@ -145,7 +145,9 @@ def test_truncated_file_size_mismatch_is_named(small):
     path = small / GK2013
     size = path.stat().st_size
     path.write_bytes(path.read_bytes()[:-5])
-    with pytest.raises(BundleError, match=re.escape(f"{GK2013}: size differs: expected {size} bytes, found {size - 5}")):
+    with pytest.raises(
+        BundleError, match=re.escape(f"{GK2013}: size differs: expected {size} bytes, found {size - 5}")
+    ):
         DataBundle.locate(small).verify()
 
 
@@ -315,7 +317,9 @@ def test_cli_data_add_records_sha256_and_never_overwrites(small, tmp_path, capsy
 
     assert main(["data", "verify", "--data-dir", str(small), "--extra-data", str(extra)]) == 0
     out = capsys.readouterr().out
-    assert re.match(rf"verified {len(PICKED) + 1} files \(1 from user additions\) against MANIFEST.tsv in \d+\.\d+ s", out)
+    assert re.match(
+        rf"verified {len(PICKED) + 1} files \(1 from user additions\) against MANIFEST.tsv in \d+\.\d+ s", out
+    )
 
     _flip_byte(extra / POV / src.name, at=3)
     assert main(["data", "verify", "--data-dir", str(small), "--extra-data", str(extra)]) == 2

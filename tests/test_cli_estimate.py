@@ -44,7 +44,22 @@ def run(argv, capsys):
 
 def test_json_equals_fit_panel(csv, capsys):
     path, df = csv
-    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--controls", "gdp", "--json"], capsys)
+    code, out, _ = run(
+        [
+            "estimate",
+            str(path),
+            "--y",
+            "p0",
+            "--x",
+            "coverage_rate",
+            "--unit",
+            "province_code",
+            "--controls",
+            "gdp",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0
     d = json.loads(out)
     ref = fit_panel(df, "p0", "coverage_rate", controls=["gdp"])
@@ -60,13 +75,44 @@ def test_json_equals_fit_panel(csv, capsys):
 
 def test_options_cluster_none_weights_fd(csv, capsys):
     path, df = csv
-    code, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "none", "--json"], capsys)
+    code, out, _ = run(
+        [
+            "estimate",
+            str(path),
+            "--y",
+            "p0",
+            "--x",
+            "coverage_rate",
+            "--unit",
+            "province_code",
+            "--cluster",
+            "none",
+            "--json",
+        ],
+        capsys,
+    )
     d = json.loads(out)
     ref = fit_panel(df, "p0", "coverage_rate", cluster=None)
     assert d["vcov_type"] == "iid" and d["n_clusters"] is None
     assert d["coefficients"]["coverage_rate"]["std_error"] == pytest.approx(ref.bse.iloc[0], rel=1e-12)
     _, out, _ = run(
-        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--weights", "pop", "--vcov", "CR2", "--model", "fd", "--json"],
+        [
+            "estimate",
+            str(path),
+            "--y",
+            "p0",
+            "--x",
+            "coverage_rate",
+            "--unit",
+            "province_code",
+            "--weights",
+            "pop",
+            "--vcov",
+            "CR2",
+            "--model",
+            "fd",
+            "--json",
+        ],
         capsys,
     )
     d = json.loads(out)
@@ -74,7 +120,10 @@ def test_options_cluster_none_weights_fd(csv, capsys):
     assert d["coefficients"]["coverage_rate"]["std_error"] == pytest.approx(ref.bse.iloc[0], rel=1e-12)
     assert d["model"] == "fd" and d["fe"] == ["year"]
     # --fe with no names: no fixed effects, intercept reported
-    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--fe", "--json"], capsys)
+    _, out, _ = run(
+        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--fe", "--json"],
+        capsys,
+    )
     assert list(json.loads(out)["coefficients"]) == ["Intercept", "coverage_rate"]
 
 
@@ -94,7 +143,9 @@ def test_unit_codes_read_as_text(tmp_path, capsys):
     df.loc[df["province_code"] == "12", "province_code"] = "11"
     path = tmp_path / "p.csv"
     df.to_csv(path, index=False)
-    _, out, _ = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--json"], capsys)
+    _, out, _ = run(
+        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--json"], capsys
+    )
     assert json.loads(out)["n_clusters"] == 6
 
 
@@ -106,11 +157,35 @@ def test_bootstrap_is_called_for_the_first_x(csv, capsys, monkeypatch):
         calls.update(param=param, B=B, weight_type=weight_type, seed=seed, names=result.design.names)
         return types.SimpleNamespace(pvalue=0.123, conf_int=(-1.0, float("inf")), B=B, enumerated=False)
 
-    monkeypatch.setitem(sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
-    argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--x", "gdp", "--bootstrap", "99", "--seed", "7", "--json"]
+    monkeypatch.setitem(
+        sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake)
+    )
+    argv = [
+        "estimate",
+        str(path),
+        "--y",
+        "p0",
+        "--x",
+        "coverage_rate",
+        "--unit",
+        "province_code",
+        "--x",
+        "gdp",
+        "--bootstrap",
+        "99",
+        "--seed",
+        "7",
+        "--json",
+    ]
     _, out, _ = run(argv, capsys)
     d = json.loads(out)
-    assert calls == {"param": "coverage_rate", "B": 99, "weight_type": "webb", "seed": 7, "names": ["coverage_rate", "gdp"]}
+    assert calls == {
+        "param": "coverage_rate",
+        "B": 99,
+        "weight_type": "webb",
+        "seed": 7,
+        "names": ["coverage_rate", "gdp"],
+    }
     assert d["bootstrap"] == {
         "param": "coverage_rate",
         "pvalue": 0.123,
@@ -126,12 +201,28 @@ def test_bootstrap_is_called_for_the_first_x(csv, capsys, monkeypatch):
 
 def test_bootstrap_with_real_module_uses_model_t(csv, capsys):
     import jamsostek_analysis.estimation.wildboot as wb
+
     path, df = csv
     ref = fit_panel(df, "p0", "coverage_rate")
     res = wb.wild_cluster_bootstrap(ref, param="coverage_rate", B=199, weight_type="webb", seed=1)
     assert res.t_stat == pytest.approx(ref.tvalues["coverage_rate"], rel=1e-8)
     _, out, _ = run(
-        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--bootstrap", "199", "--seed", "1", "--json"], capsys
+        [
+            "estimate",
+            str(path),
+            "--y",
+            "p0",
+            "--x",
+            "coverage_rate",
+            "--unit",
+            "province_code",
+            "--bootstrap",
+            "199",
+            "--seed",
+            "1",
+            "--json",
+        ],
+        capsys,
     )
     d = json.loads(out)["bootstrap"]
     assert d["pvalue"] == pytest.approx(res.pvalue, rel=1e-12) and 0 <= d["pvalue"] <= 1
@@ -141,9 +232,18 @@ def test_bootstrap_with_real_module_uses_model_t(csv, capsys):
     "extra,message",
     [
         (["--y", "nope", "--x", "coverage_rate", "--unit", "province_code"], "column 'nope' not found"),
-        (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "region"], "column 'region' not found"),
-        (["--y", "p0", "--x", "bad", "--unit", "province_code"], "column 'bad' must be numeric but has value 'n.a.' in row 5"),
-        (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--controls", "twice"], "collinear regressors: 'twice'"),
+        (
+            ["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "region"],
+            "column 'region' not found",
+        ),
+        (
+            ["--y", "p0", "--x", "bad", "--unit", "province_code"],
+            "column 'bad' must be numeric but has value 'n.a.' in row 5",
+        ),
+        (
+            ["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--controls", "twice"],
+            "collinear regressors: 'twice'",
+        ),
         (["--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--cluster", "one"], "only one cluster"),
     ],
 )
@@ -160,13 +260,27 @@ def test_bad_input_exit_2(csv, capsys, tmp_path, extra, message):
 
 
 def test_missing_file_exit_2(tmp_path, capsys):
-    code, _, err = run(["estimate", str(tmp_path / "none.csv"), "--y", "p0", "--x", "x", "--unit", "province_code"], capsys)
+    code, _, err = run(
+        ["estimate", str(tmp_path / "none.csv"), "--y", "p0", "--x", "x", "--unit", "province_code"], capsys
+    )
     assert code == 2 and "not found" in err and "none.csv" in err
 
 
 def test_cr2_df_option(csv, capsys):
     path, df = csv
-    base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--vcov", "CR2", "--json"]
+    base = [
+        "estimate",
+        str(path),
+        "--y",
+        "p0",
+        "--x",
+        "coverage_rate",
+        "--unit",
+        "province_code",
+        "--vcov",
+        "CR2",
+        "--json",
+    ]
     for flag, expected in ((["--cr2-df", "bm"], "bm"), (["--cr2-df", "G-1"], "G-1"), ([], "bm")):
         _, out, _ = run(base + flag, capsys)
         d = json.loads(out)
@@ -196,7 +310,9 @@ def test_x_takes_one_value_per_flag_and_file_may_come_last(csv, capsys):
 
 def test_fe_without_unit_is_an_error_not_province_code(csv, capsys):
     path, _ = csv
-    code, out, err = run(["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--fe", "province_code", "year"], capsys)
+    code, out, err = run(
+        ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--fe", "province_code", "year"], capsys
+    )
     assert code == 2 and out == ""
     assert "--unit" in err and "required" in err
 
@@ -204,13 +320,27 @@ def test_fe_without_unit_is_an_error_not_province_code(csv, capsys):
 def test_lead_option_runs_the_placebo(csv, capsys):
     path, df = csv
     df = df.astype({"province_code": str})
-    argv = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--lead", "1", "--json"]
+    argv = [
+        "estimate",
+        str(path),
+        "--y",
+        "p0",
+        "--x",
+        "coverage_rate",
+        "--unit",
+        "province_code",
+        "--lead",
+        "1",
+        "--json",
+    ]
     code, out, _ = run(argv, capsys)
     assert code == 0
     d = json.loads(out)
     ref = fit_panel(df, "p0", "coverage_rate", leads=1)
     assert list(d["coefficients"]) == ["coverage_rate", "coverage_rate_lead1"]
-    assert d["coefficients"]["coverage_rate_lead1"]["estimate"] == pytest.approx(ref.params["coverage_rate_lead1"], rel=1e-12)
+    assert d["coefficients"]["coverage_rate_lead1"]["estimate"] == pytest.approx(
+        ref.params["coverage_rate_lead1"], rel=1e-12
+    )
     assert d["nobs"] == ref.nobs == 60  # 20 provinces x 3 years with a lead (the missing p0 is in the last year)
     code, out, _ = run(argv[:-1] + ["--lag", "1"], capsys)
     assert code == 0 and "coverage_rate_lag1" in out
@@ -224,7 +354,9 @@ def test_test_option_bootstraps_the_named_term(csv, capsys, monkeypatch):
         seen.update(param=param, weight_type=weight_type)
         return types.SimpleNamespace(pvalue=0.5, conf_int=None, B=B, enumerated=False)
 
-    monkeypatch.setitem(sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake))
+    monkeypatch.setitem(
+        sys.modules, "jamsostek_analysis.estimation.wildboot", types.SimpleNamespace(wild_cluster_bootstrap=fake)
+    )
     base = ["estimate", str(path), "--y", "p0", "--x", "coverage_rate", "--unit", "province_code", "--lead", "1"]
     code, _, _ = run(base + ["--bootstrap", "9", "--test", "coverage_rate_lead1", "--weight-type", "mammen"], capsys)
     assert code == 0 and seen == {"param": "coverage_rate_lead1", "weight_type": "mammen"}
@@ -308,9 +440,16 @@ def test_internal_failure_exits_1_with_traceback(csv, capsys, monkeypatch):
 def test_bootstrap_line_prints_every_piece_of_the_confidence_set():
     from jamsostek_analysis.cli import _bootstrap_line
 
-    boot = {"param": "coverage_rate_lead1", "pvalue": 0.0092, "conf_int": [-0.0839, 0.0492], "B": 9999,
-            "enumerated": False, "weight_type": "webb", "seed": 1,
-            "conf_set": [[-0.0839, -0.0028], [0.0100, 0.0492]]}
+    boot = {
+        "param": "coverage_rate_lead1",
+        "pvalue": 0.0092,
+        "conf_int": [-0.0839, 0.0492],
+        "B": 9999,
+        "enumerated": False,
+        "weight_type": "webb",
+        "seed": 1,
+        "conf_set": [[-0.0839, -0.0028], [0.0100, 0.0492]],
+    }
     line = _bootstrap_line(boot)
     assert "[-0.0839, -0.0028] U [0.01, 0.0492]" in line and "[-0.0839, 0.0492]" not in line
     boot["conf_set"] = [[-1.0, None]]

@@ -130,8 +130,10 @@ def test_exact_set_agrees_with_brute_force(seed, impose_null, pvalue_type, weigh
     member = _brute_force_membership(res, y, X, cl, fe, grid, **kw)
     # every grid point not within 1e-9 se of a bound is classified identically
     bounds = np.array([b for piece in cs.intervals for b in piece if np.isfinite(b)])
-    far = np.ones(grid.size, dtype=bool) if bounds.size == 0 else (
-        np.min(np.abs(grid[:, None] - bounds[None, :]), axis=1) > 1e-9 * res.se
+    far = (
+        np.ones(grid.size, dtype=bool)
+        if bounds.size == 0
+        else (np.min(np.abs(grid[:, None] - bounds[None, :]), axis=1) > 1e-9 * res.se)
     )
     exact = np.array([cs.contains(r) for r in grid])
     np.testing.assert_array_equal(exact[far], member[far])
@@ -156,8 +158,9 @@ def test_exact_set_on_hand_made_draws():
     assert _bootstrap_confidence_set(d, 0.0, 1.0, 0.15, "symmetric", impose_null=False).intervals == ((-0.5, 0.5),)
     # WCR: 19 draws with t* = 0.1, one with t*(r) = (5 - r) / sqrt(1 + r^2); with alpha = 0.04 one draw
     # suffices, so the set is {r : r^4 + 10 r - 25 <= 0}
-    d = _Draws(np.r_[np.full(19, 0.1), 5.0], np.r_[np.zeros(19), 1.0], np.ones(B), np.zeros(B),
-               np.r_[np.zeros(19), 1.0], 1.0)
+    d = _Draws(
+        np.r_[np.full(19, 0.1), 5.0], np.r_[np.zeros(19), 1.0], np.ones(B), np.zeros(B), np.r_[np.zeros(19), 1.0], 1.0
+    )
     cs = _bootstrap_confidence_set(d, 0.0, 1.0, 0.04, "symmetric", impose_null=True)
     roots = np.sort(np.roots([1, 0, 0, 10, -25]).real[np.abs(np.roots([1, 0, 0, 10, -25]).imag) < 1e-12])
     np.testing.assert_allclose(cs.intervals, [tuple(roots)], rtol=1e-13)
@@ -214,10 +217,17 @@ def test_tables_and_coefficient_plot_show_unions():
     one = ConfidenceSet(((-0.0682, -0.0028),), 0.95)
     assert format_cell(two, "{:.4f}") == "[-0.0839, -0.0028] U [0.0100, 0.0492]"
     assert format_cell(ConfidenceSet(((-0.00001, 0.2),)), "{:.3f}") == "[0.000, 0.200]"  # no negative zero
-    table = pd.DataFrame({"spec": ["with_current", "lead_only"], "estimate": [-0.0226, -0.0182],
-                          "ci_low": [-0.0521, -0.0413], "ci_high": [0.0069, 0.0050],
-                          "boot_ci_low": [two.hull[0], one.hull[0]], "boot_ci_high": [two.hull[1], one.hull[1]],
-                          "boot_conf_set": [two, one]})
+    table = pd.DataFrame(
+        {
+            "spec": ["with_current", "lead_only"],
+            "estimate": [-0.0226, -0.0182],
+            "ci_low": [-0.0521, -0.0413],
+            "ci_high": [0.0069, 0.0050],
+            "boot_ci_low": [two.hull[0], one.hull[0]],
+            "boot_ci_high": [two.hull[1], one.hull[1]],
+            "boot_conf_set": [two, one],
+        }
+    )
     assert "[-0.084, -0.003] U [0.010, 0.049]" in render_markdown(table[["spec", "boot_conf_set"]])
     fig = coefficient_plot(table)
     segs = [c for c in fig.axes[0].collections if c.get_gid() == "ci_boot"][0].get_segments()

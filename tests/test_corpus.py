@@ -122,7 +122,9 @@ def run_bps_table(case, tmp, resolver):
 def run_bps_add_check(case, tmp, resolver):
     from jamsostek_analysis.data.sources.bps import check_topic_title
 
-    _expect_error(case["expect"], lambda: check_topic_title(_case_file(case), case["params"]["topic"], DataBundle(root=REAL)))
+    _expect_error(
+        case["expect"], lambda: check_topic_title(_case_file(case), case["params"]["topic"], DataBundle(root=REAL))
+    )
 
 
 def run_bps_topic_extra(case, tmp, resolver):
@@ -134,8 +136,10 @@ def run_bps_topic_extra(case, tmp, resolver):
     dest = extra / "raw" / "bps" / topic / src.name
     dest.parent.mkdir(parents=True)
     shutil.copy(src, dest)
-    bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry(f"raw/bps/{topic}/{src.name}", dest.stat().st_size,
-                                                                     bmod.sha256_file(dest))])
+    bmod.write_manifest(
+        extra / "MANIFEST.tsv",
+        [bmod.ManifestEntry(f"raw/bps/{topic}/{src.name}", dest.stat().st_size, bmod.sha256_file(dest))],
+    )
     _expect_error(case["expect"], lambda: read_bps_topic(DataBundle(root=REAL, extra=(extra,)), topic, resolver))
 
 
@@ -232,8 +236,10 @@ def _setup(case, tmp: Path) -> dict[str, Path]:
         (extra / "raw" / "kemnaker").mkdir(parents=True)
         dest = extra / "raw" / "kemnaker" / "data_peserta_bpjstk.csv"
         shutil.copy(REAL / SMALL_FILES[-1], dest)
-        bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry("raw/kemnaker/data_peserta_bpjstk.csv",
-                                                                         dest.stat().st_size, bmod.sha256_file(dest))])
+        bmod.write_manifest(
+            extra / "MANIFEST.tsv",
+            [bmod.ManifestEntry("raw/kemnaker/data_peserta_bpjstk.csv", dest.stat().st_size, bmod.sha256_file(dest))],
+        )
     elif op == "file_beside_bundle":
         (tmp / "MANIFEST.tsv").write_text("not a folder\n", encoding="utf-8")
         (tmp / "small.txt").write_text("a file\n", encoding="utf-8")
@@ -357,8 +363,15 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
 
     op = case["params"]["op"]
     expect = case["expect"]
-    dirs = _setup({"files": {}, "params": {"op": {"extra_without_manifest": "extra_without_manifest",
-                                                   "overrides": "extra_with_manifest"}.get(op)}}, tmp)
+    dirs = _setup(
+        {
+            "files": {},
+            "params": {
+                "op": {"extra_without_manifest": "extra_without_manifest", "overrides": "extra_with_manifest"}.get(op)
+            },
+        },
+        tmp,
+    )
     small, extra = dirs["small"], dirs["extra"]
     if op in ("unverified", "unverified_allowed"):
         (small / "raw" / "stray.csv").write_text("a,b\n1,2\n", encoding="utf-8")
@@ -401,10 +414,14 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
         dest.parent.mkdir(parents=True)
         dest.write_text(text.replace("ACEH,74.03", "ACEH,74.05"), encoding="utf-8")
         relx = dest.relative_to(extra).as_posix()
-        bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))])
+        bmod.write_manifest(
+            extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))]
+        )
         monkeypatch.setattr(rmod, "run_notebooks", stub)
         lines = []
-        assert rmod.reproduce(tmp / "out", data_dir=REAL, extra_data=[extra], notebooks_dir=tmp, log=lines.append) == "ran"
+        assert (
+            rmod.reproduce(tmp / "out", data_dir=REAL, extra_data=[extra], notebooks_dir=tmp, log=lines.append) == "ran"
+        )
         for m in expect["log"]:
             assert any(m in ln for ln in lines), (m, lines)
         return
@@ -413,8 +430,19 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
         dest.parent.mkdir(parents=True)
         shutil.copy(REAL / SMALL_FILES[0], dest)
         relx = dest.relative_to(extra).as_posix()
-        bmod.write_manifest(extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))])
-        argv = ["reproduce", "--data-dir", str(small), "--extra-data", str(extra), "--out", str(tmp / "out"), "--no-progress"]
+        bmod.write_manifest(
+            extra / "MANIFEST.tsv", [bmod.ManifestEntry(relx, dest.stat().st_size, bmod.sha256_file(dest))]
+        )
+        argv = [
+            "reproduce",
+            "--data-dir",
+            str(small),
+            "--extra-data",
+            str(extra),
+            "--out",
+            str(tmp / "out"),
+            "--no-progress",
+        ]
         monkeypatch.setattr(rmod, "run_notebooks", stub)
         args = build_parser().parse_args(argv)
         _expect_error(expect, lambda: COMMANDS[args.command](args))
@@ -426,8 +454,17 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
         if op == "relative_output_dir":
             monkeypatch.chdir(tmp)
             monkeypatch.setenv("JAMSOSTEK_OUTPUT_DIR", expect["output_dir"])
-        assert rmod.reproduce(tmp / "out", data_dir=small, extra_data=[extra] if op == "overrides" else [],
-                              notebooks_dir=tmp, log=lines.append, allow_unverified=op == "unverified_allowed") == "ran"
+        assert (
+            rmod.reproduce(
+                tmp / "out",
+                data_dir=small,
+                extra_data=[extra] if op == "overrides" else [],
+                notebooks_dir=tmp,
+                log=lines.append,
+                allow_unverified=op == "unverified_allowed",
+            )
+            == "ran"
+        )
         for m in expect.get("log", []):
             assert any(m in ln for ln in lines), (m, lines)
         if op == "relative_output_dir":
@@ -454,7 +491,9 @@ def run_reproduce(case, tmp, resolver, capsys=None, monkeypatch=None):
         monkeypatch.setattr(rmod, "default_notebooks_dir", lambda: nb)
         monkeypatch.setenv("JAMSOSTEK_OUTPUT_DIR", str(tmp / "figs"))
         code = main(["reproduce", "--data-dir", str(small), "--out", str(tmp / "out"), "--no-progress", "--jobs", "1"])
-        err_lines = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith(("data bundle", "[reproduce]"))]
+        err_lines = [
+            ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith(("data bundle", "[reproduce]"))
+        ]
         assert code == expect["exit"]
         assert len(err_lines) == expect["stderr_lines"] and "Traceback" not in "\n".join(err_lines), err_lines
         assert seen["status"] == expect["status_during_run"]
@@ -494,13 +533,25 @@ def test_corpus_case(case, tmp_path, resolver, capsys, monkeypatch):
         runner(case, tmp_path, resolver)
 
 
-@pytest.mark.parametrize("argv", [["data"], ["estimate", "missing.csv", "--y", "a", "--x", "b", "--unit", "u", "--seed", "-1"],
-                                  ["data", "verify", "--data-dir", "no-such-folder"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["data"],
+        ["estimate", "missing.csv", "--y", "a", "--x", "b", "--unit", "u", "--seed", "-1"],
+        ["data", "verify", "--data-dir", "no-such-folder"],
+    ],
+)
 def test_cli_subprocess_exit_2_without_traceback(argv, tmp_path):
     """The installed entry point: exit status 2, one 'error:' line, no traceback."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "jamsostek_analysis", *argv], capture_output=True, text=True,
-                          cwd=tmp_path, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jamsostek_analysis", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "error: " in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") <= 6  # a usage line or the message, never a traceback

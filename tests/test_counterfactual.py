@@ -215,16 +215,30 @@ def test_national_counterfactuals_and_scenario_table(frame):
     # best quartile: Q75 of (10, 20, 40) = 30 -> +20, +10, 0 points; poverty population 1000, 2000, 500
     assert tab.loc[0, "mean_delta_coverage"] == pytest.approx((20 * 1000 + 10 * 2000) / 3500, rel=1e-12)
     mde = pd.DataFrame({"size_simulated": [0.06, 0.08], "mde_analytic": [0.2, 0.3]}, index=["rho = 0", "rho = 0.5"])
-    lines = interpretation_lines({"estimate": BETA, "pvalue": 0.5, "boot_pvalue": 0.42}, wide, tab, nat, mde,
-                                 latest_extreme={"rate": 0.85, "persons": 2.38e6, "period": "March", "year": 2025})
+    lines = interpretation_lines(
+        {"estimate": BETA, "pvalue": 0.5, "boot_pvalue": 0.42},
+        wide,
+        tab,
+        nat,
+        mde,
+        latest_extreme={"rate": 0.85, "persons": 2.38e6, "period": "March", "year": 2025},
+    )
     assert lines[0].startswith("1. The main estimate (a conditional association, not an effect) is -0.1000 pp")
     assert "p = 0.42" in lines[0]
     assert "not distinguishable from zero" in lines[0]
     assert "contains zero in every scenario" in lines[1]
     assert "6%-8% of draws" in lines[2] and "CR2" not in lines[2]
     cr2 = pd.DataFrame({"size_simulated": [0.034, 0.041]}, index=["rho = 0", "rho = 0.5"])
-    with_cr2 = interpretation_lines({"estimate": BETA, "pvalue": 0.5}, wide, tab, nat, mde, mde_cr2=cr2, bootstrap=False,
-                                    latest_extreme={"rate": 0.85, "persons": np.nan, "period": "March", "year": 2025})
+    with_cr2 = interpretation_lines(
+        {"estimate": BETA, "pvalue": 0.5},
+        wide,
+        tab,
+        nat,
+        mde,
+        mde_cr2=cr2,
+        bootstrap=False,
+        latest_extreme={"rate": 0.85, "persons": np.nan, "period": "March", "year": 2025},
+    )
     assert "CR2 test with Bell-McCaffrey df rejects in 3%-4%, at or below the nominal level" in with_cr2[2]
     assert "(CRV1; p = 0.50)" in with_cr2[0] and "million people" not in with_cr2[-1]
     dx = (20 * 1000 + 10 * 2000) / 3500

@@ -25,8 +25,9 @@ def panel() -> pd.DataFrame:
     """Unbalanced 14 x 6 panel with a control and population weights (province clusters)."""
     rng = np.random.default_rng(77)
     G, T = 14, 6
-    df = pd.DataFrame({"province_code": np.repeat([str(11 + g) for g in range(G)], T),
-                       "year": np.tile(np.arange(2018, 2018 + T), G)})
+    df = pd.DataFrame(
+        {"province_code": np.repeat([str(11 + g) for g in range(G)], T), "year": np.tile(np.arange(2018, 2018 + T), G)}
+    )
     u = np.repeat(np.arange(G), T)
     df["cov"] = rng.normal(size=G)[u] * (df["year"] - 2018) + rng.normal(size=len(df))
     df["ctrl"] = rng.normal(size=len(df))
@@ -52,7 +53,9 @@ def _assert_same_inference(a, b, tol=1e-12):
 @pytest.mark.parametrize("weights", [None, "pop"])
 @pytest.mark.parametrize("model", ["twfe", "fd"])
 @pytest.mark.parametrize("start", ["CRV1", "CR2"])
-@pytest.mark.parametrize("target, cr2_df", [("CRV1", "bm"), ("CR2", "bm"), ("CR2", "G-1"), ("iid", "bm"), ("hetero", "bm")])
+@pytest.mark.parametrize(
+    "target, cr2_df", [("CRV1", "bm"), ("CR2", "bm"), ("CR2", "G-1"), ("iid", "bm"), ("hetero", "bm")]
+)
 def test_with_vcov_equals_refit(panel, weights, model, start, target, cr2_df):
     kw = dict(controls=["ctrl"], weights=weights, model=model)
     fit = fit_panel(panel, "p0", "cov", vcov=start, **kw)
@@ -93,8 +96,9 @@ def test_registry_entries_and_fit_panel_uses_it(panel, monkeypatch):
         V = inference.vcov_crv1(f.X, f.resid, f.cluster, ssc=False)
         return inference.VcovEstimate(V, float(int(f.cluster.max())), "raw sandwich")
 
-    monkeypatch.setitem(inference.VCOV_REGISTRY, "CRV0",
-                        inference.VcovEstimator("CRV0", True, "no small-sample factor", raw_crv1))
+    monkeypatch.setitem(
+        inference.VCOV_REGISTRY, "CRV0", inference.VcovEstimator("CRV0", True, "no small-sample factor", raw_crv1)
+    )
     fit = fit_panel(panel, "p0", "cov", vcov="CRV0")
     crv1 = fit_panel(panel, "p0", "cov", vcov="CRV1")
     n, G, K = crv1.nobs, crv1.n_clusters, crv1.design.k_ssc

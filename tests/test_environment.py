@@ -198,7 +198,10 @@ def _make_test(pytest_args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS", "PYTEST_"))}
     return subprocess.run(
         ["make", "-s", "-C", str(REPO), "test", f"PYTEST_ARGS={pytest_args}", "PYTHON=" + sys.executable],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -222,10 +225,14 @@ def test_cross_checks_never_skip_for_a_missing_peer():
     """pyfixest, linearmodels, wildboottest are [dev] dependencies: tests import them plainly (a missing
     peer fails the suite instead of silently skipping the cross-check)."""
     offenders = [
-        f"{p.name}:{i}" for p in sorted((REPO / "tests").glob("*.py"))
+        f"{p.name}:{i}"
+        for p in sorted((REPO / "tests").glob("*.py"))
         for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if "importorskip(" in line and "offenders" not in line
     ]
     assert not offenders, offenders
-    dev = {split_requirement(r)[0] for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]}
+    dev = {
+        split_requirement(r)[0]
+        for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    }
     assert {"pyfixest", "linearmodels", "wildboottest"} <= dev

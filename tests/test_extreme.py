@@ -21,7 +21,11 @@ SERIES = "BPS 1.90 series"
 def rows(data_dir):
     """March 2023 BPS 1.90 rows of the curated fragments, parsed with csv (no library code)."""
     with open(data_dir / FRAG, newline="", encoding="utf-8") as fh:
-        out = [r for r in csv.DictReader(fh) if r["year"] == "2023" and r["period"] == "March" and r["series_vintage"] == SERIES]
+        out = [
+            r
+            for r in csv.DictReader(fh)
+            if r["year"] == "2023" and r["period"] == "March" and r["series_vintage"] == SERIES
+        ]
     assert out, "no March 2023 rows in the curated file"
     return out
 
@@ -46,9 +50,19 @@ def _by_code(df):
 
 def test_bounds_equal_curated_values(cs, rows):
     exact = {r["province_code"]: float(r["value"]) for r in rows if r["indicator"] == "extreme_poverty_rate"}
-    band = {r["province_code"]: tuple(float(v) for v in r["value"].split("-")) for r in rows if r["indicator"] == "extreme_poverty_band"}
+    band = {
+        r["province_code"]: tuple(float(v) for v in r["value"].split("-"))
+        for r in rows
+        if r["indicator"] == "extreme_poverty_band"
+    }
     # literal values as printed in the file
-    assert exact["61"] == 0.99 and exact["64"] == 0.10 and exact["94"] == 7.67 and exact["91"] == 6.43 and exact["75"] == 2.44
+    assert (
+        exact["61"] == 0.99
+        and exact["64"] == 0.10
+        and exact["94"] == 7.67
+        and exact["91"] == 6.43
+        and exact["75"] == 2.44
+    )
     assert band["11"] == (1.0, 5.0) and band["36"] == (1.0, 5.0) and band["53"] == (1.0, 5.0)
     d = _by_code(cs)
     for code in ("61", "64", "94", "91", "31", "51"):
@@ -167,8 +181,14 @@ def test_band_consistency_counts_by_hand():
     from jamsostek_analysis.errors import EstimationError
     from jamsostek_analysis.study.extreme import band_consistency
 
-    cs = pd.DataFrame({"status": ["bounded"] * 4 + ["exact"], "lower": [1.0, 1, 1, 1, 0.5],
-                       "upper": [5.0, 5, 5, 5, 0.5], "p0": [1.0, 2.0, 10.0, np.nan, 1.0]})
+    cs = pd.DataFrame(
+        {
+            "status": ["bounded"] * 4 + ["exact"],
+            "lower": [1.0, 1, 1, 1, 0.5],
+            "upper": [5.0, 5, 5, 5, 0.5],
+            "p0": [1.0, 2.0, 10.0, np.nan, 1.0],
+        }
+    )
     fits = pd.DataFrame({"proxy": ["p0"], "slope": [0.5], "intercept": [0.0]})
     out = band_consistency(cs, fits).iloc[0]
     # predictions 0.5 (below), 1.0 (on the bound: inside), 5.0 (on the bound: inside), NaN (not predicted)
@@ -181,13 +201,17 @@ def test_band_consistency_counts_by_hand():
 def test_coefficient_table_equals_results(cs):
     from jamsostek_analysis.study.extreme import coefficient_table, extreme_poverty_regression
 
-    ir = {"none": extreme_poverty_regression(cs, controls=(), verbose=False),
-          "P0": extreme_poverty_regression(cs, controls=("p0",), verbose=False)}
+    ir = {
+        "none": extreme_poverty_regression(cs, controls=(), verbose=False),
+        "P0": extreme_poverty_regression(cs, controls=("p0",), verbose=False),
+    }
     t = coefficient_table(ir).set_index("spec")
     assert list(t.index) == ["none", "P0"]
     for k, r in ir.items():
         assert t.loc[k, "estimate"] == r.params["coverage_rate"] and t.loc[k, "se"] == r.bse["coverage_rate"]
-        assert t.loc[k, "ci_low"] == pytest.approx(r.params["coverage_rate"] - stats.norm.ppf(0.975) * r.bse["coverage_rate"], rel=1e-9)
+        assert t.loc[k, "ci_low"] == pytest.approx(
+            r.params["coverage_rate"] - stats.norm.ppf(0.975) * r.bse["coverage_rate"], rel=1e-9
+        )
         assert (t.loc[k, "n"], t.loc[k, "n_exact"], t.loc[k, "n_interval"]) == (34, 21, 13)
 
 
@@ -211,11 +235,18 @@ def test_national_extreme_latest(data_dir):
 
     got = national_extreme_latest(read_curated(None, "extreme_poverty_national"))
     with open(data_dir / "curated/extreme_poverty_national.csv", newline="", encoding="utf-8") as fh:
-        r = [x for x in csv.DictReader(fh) if x["series_vintage"] == "BPS 2.15 series (Jul 2025)"
-             and x["year"] == "2025" and x["period"] == "March"]
+        r = [
+            x
+            for x in csv.DictReader(fh)
+            if x["series_vintage"] == "BPS 2.15 series (Jul 2025)" and x["year"] == "2025" and x["period"] == "March"
+        ]
     rate = next(float(x["value"]) for x in r if x["indicator"] == "extreme_poverty_rate")
     persons = next(float(x["value"]) for x in r if x["indicator"] == "extreme_poor_persons")
-    assert (got["year"], got["period"], got["rate"], got["persons"]) == (2025, "March", rate, persons) == (2025, "March", 0.85, 2380000.0)
+    assert (
+        (got["year"], got["period"], got["rate"], got["persons"])
+        == (2025, "March", rate, persons)
+        == (2025, "March", 0.85, 2380000.0)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,7 +272,9 @@ def test_extreme_vs_proxies_draws_points_and_bars(cs):
             off = pts.get_offsets()
             assert off.shape == (n_exact, 2)
             ex = cs[cs["status"] == "exact"]
-            assert np.allclose(np.sort(off[:, 0]), np.sort(ex[p])) and np.allclose(np.sort(off[:, 1]), np.sort(ex["extreme"]))
+            assert np.allclose(np.sort(off[:, 0]), np.sort(ex[p])) and np.allclose(
+                np.sort(off[:, 1]), np.sort(ex["extreme"])
+            )
             segs = bars.get_segments()
             assert len(segs) == n_bounded
             assert all(s[0][1] == 1.0 and s[1][1] == 5.0 for s in segs)
@@ -255,8 +288,13 @@ def test_power_curve_plot_lines():
     from jamsostek_analysis.output.figures.extreme import FigureDataError, power_curve_plot
 
     betas = np.linspace(0, 0.05, 6)
-    df = pd.concat([pd.DataFrame({"beta": betas, "power": np.linspace(0.05, 1, 6), "mc_se": 0.01, "label": lab})
-                    for lab in ("rho = 0", "rho = 0.5")], ignore_index=True)
+    df = pd.concat(
+        [
+            pd.DataFrame({"beta": betas, "power": np.linspace(0.05, 1, 6), "mc_se": 0.01, "label": lab})
+            for lab in ("rho = 0", "rho = 0.5")
+        ],
+        ignore_index=True,
+    )
     fig = power_curve_plot(df, {"rho = 0": 0.02, "rho = 0.5": 0.03}, estimate=(0.005, -0.03, 0.03))
     try:
         ax = fig.axes[0]
@@ -277,12 +315,17 @@ def test_counterfactual_plot_marks_extrapolation():
 
     from jamsostek_analysis.output.figures.extreme import counterfactual_plot
 
-    nat = pd.DataFrame({
-        "level": "national", "scenario": ["best_quartile", "bpu_plus_10", "universal"], "delta_x": [9.0, 6.1, 75.3],
-        "out_of_support": [False, True, True],
-        "delta_poor_clipped": [125e3, 85e3, 1.05e6], "delta_poor_clipped_low": [-883e3, -600e3, -7.4e6],
-        "delta_poor_clipped_high": [779e3, 530e3, 6.5e6],
-    })
+    nat = pd.DataFrame(
+        {
+            "level": "national",
+            "scenario": ["best_quartile", "bpu_plus_10", "universal"],
+            "delta_x": [9.0, 6.1, 75.3],
+            "out_of_support": [False, True, True],
+            "delta_poor_clipped": [125e3, 85e3, 1.05e6],
+            "delta_poor_clipped_low": [-883e3, -600e3, -7.4e6],
+            "delta_poor_clipped_high": [779e3, 530e3, 6.5e6],
+        }
+    )
     prov = nat.assign(level="province")  # province rows are ignored
     fig = counterfactual_plot(pd.concat([prov, nat], ignore_index=True), reference=(-2.38e6, "extreme poor"))
     try:

@@ -168,7 +168,15 @@ def test_validation_table(model):
     loo = v[v["check"].str.startswith("leave-one-out")].set_index("statistic")
     assert loo.loc["MAE (pp)", "beta"] < loo.loc["MAE (pp)", "proxy_p0"]
     nat = v[v["check"].str.startswith("national aggregate")]
-    assert set(nat["statistic"]) >= {"March 2021", "March 2022", "September 2022", "March 2023", "March 2024", "September 2024", "March 2025"}
+    assert set(nat["statistic"]) >= {
+        "March 2021",
+        "March 2022",
+        "September 2022",
+        "March 2023",
+        "March 2024",
+        "September 2024",
+        "March 2025",
+    }
     # the only in-sample national figure is the US$2.15 anchor
     ins = nat[nat["in_sample"]]
     assert ins["statistic"].tolist() == ["March 2024"] and ins["check"].str.contains("2.15").all()
@@ -185,12 +193,25 @@ def test_add_extreme_modelled_to_panel(model, bundle):
     assert out.loc[out["year"] == 2014, "extreme_modelled"].isna().all()
     assert out.loc[out["year"] >= 2015, "extreme_modelled"].notna().all()
     r = out[(out["year"] == 2023) & (out["province_code"] == "94")].iloc[0]
-    m = model.province[(model.province["year"] == 2023) & (model.province["province_code"] == "94") & (model.province["period"] == "March")].iloc[0]
-    assert r["extreme_modelled"] == m["extreme_modelled"] and r["extreme215_modelled_rural_high"] == m["extreme215_modelled_rural_high"]
+    m = model.province[
+        (model.province["year"] == 2023)
+        & (model.province["province_code"] == "94")
+        & (model.province["period"] == "March")
+    ].iloc[0]
+    assert (
+        r["extreme_modelled"] == m["extreme_modelled"]
+        and r["extreme215_modelled_rural_high"] == m["extreme215_modelled_rural_high"]
+    )
     # aggregated Papua (94 = 94+95+96+97 in 2024): poverty-population-weighted mean of the parts
     a = out[(out["year"] == 2024) & (out["province_code"] == "94")].iloc[0]
-    parts = model.province[(model.province["year"] == 2024) & (model.province["period"] == "March") & model.province["province_code"].isin(["94", "95", "96", "97"])]
-    w = model.inputs.weights.merge(parts[["province_code", "year", "period", "extreme_modelled"]], on=["province_code", "year", "period"])
+    parts = model.province[
+        (model.province["year"] == 2024)
+        & (model.province["period"] == "March")
+        & model.province["province_code"].isin(["94", "95", "96", "97"])
+    ]
+    w = model.inputs.weights.merge(
+        parts[["province_code", "year", "period", "extreme_modelled"]], on=["province_code", "year", "period"]
+    )
     assert a["extreme_modelled"] == pytest.approx((w["extreme_modelled"] * w["weight"]).sum() / w["weight"].sum())
     assert np.isnan(a["extreme_modelled_urban"]) and "aggregate of 94+95+96+97" in a["extreme_modelled_flag"]
 
@@ -200,7 +221,10 @@ def test_panel_cli_writes_modelled_columns_and_dictionary(tmp_path, bundle, caps
     from jamsostek_analysis.data.columns import MODELLED_COLUMNS, PANEL_COLUMNS
 
     out, dd = tmp_path / "panel.csv", tmp_path / "dict.csv"
-    assert main(["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34", "--dictionary", str(dd)]) == 0
+    assert (
+        main(["panel", "--data-dir", str(bundle.root), "--out", str(out), "--geography", "34", "--dictionary", str(dd)])
+        == 0
+    )
     back = pd.read_csv(out, dtype={"province_code": str}, keep_default_na=False, na_values=[""])
     assert back.columns.tolist() == PANEL_COLUMNS + MODELLED_COLUMNS
     d = pd.read_csv(dd)
@@ -221,8 +245,9 @@ def test_figures_draw_what_they_are_given(model):
     from jamsostek_analysis.study.extreme_model import leave_one_out, national_trends, validation_table
 
     val = validation_table(model)
-    nat = val[val["check"].str.startswith("national")].assign(series=lambda d: np.where(d["check"].str.contains("2.15"), "US$2.15", "US$1.90"),
-                                                              label=lambda d: d["statistic"])
+    nat = val[val["check"].str.startswith("national")].assign(
+        series=lambda d: np.where(d["check"].str.contains("2.15"), "US$2.15", "US$1.90"), label=lambda d: d["statistic"]
+    )
     loo = leave_one_out(model)
     bands = model.targets[model.targets["kind"] == "band"].assign(predicted=2.0)
     fig = extreme_validation_figure(loo, bands, nat)
@@ -247,10 +272,14 @@ def test_information_beyond_fgt_is_exact_for_a_linear_function(model, bundle):
     from jamsostek_analysis.data.panel import build_province_panel
     from jamsostek_analysis.study.extreme_model import add_extreme_modelled, add_log_outcomes, information_beyond_fgt
 
-    pan = add_log_outcomes(add_extreme_modelled(build_province_panel(bundle, geography="34", first_year=2022, last_year=2025), model))
+    pan = add_log_outcomes(
+        add_extreme_modelled(build_province_panel(bundle, geography="34", first_year=2022, last_year=2025), model)
+    )
     info = information_beyond_fgt(pan, (2022, 2025)).set_index("outcome")
     assert 0.5 < info.loc["extreme_modelled", "r2"] < 1.0
     # an outcome that IS a linear function of P0-P2 gives R^2 = 1 (the check can detect 'no new information')
     fake = pan.assign(extreme_modelled=0.3 + 0.1 * pan["p0"] - 0.2 * pan["p1"] + 2.0 * pan["p2"])
     fake = add_log_outcomes(fake)
-    assert information_beyond_fgt(fake, (2022, 2025)).set_index("outcome").loc["extreme_modelled", "r2_within"] == pytest.approx(1.0, abs=1e-9)
+    assert information_beyond_fgt(fake, (2022, 2025)).set_index("outcome").loc[
+        "extreme_modelled", "r2_within"
+    ] == pytest.approx(1.0, abs=1e-9)

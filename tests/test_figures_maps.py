@@ -41,7 +41,9 @@ def g38(bundle):
 @pytest.fixture(scope="module")
 def fragments_raw(data_dir):
     """The fragments file read with plain pandas (all text)."""
-    return pd.read_csv(data_dir / "curated" / "extreme_poverty_province_fragments.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(
+        data_dir / "curated" / "extreme_poverty_province_fragments.csv", dtype=str, keep_default_na=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +109,10 @@ def test_choropleth_missing_is_hatched_grey_not_zero(g38):
         assert not np.allclose(patches[code].get_facecolor(), zero_colour)
     legend_texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend_texts == ["no data (35)"]
-    assert any(t.get_gid() == maps.ATTRIBUTION_GID and "CC BY 3.0 IGO" in t.get_text() and "OCHA" in t.get_text()
-               for t in fig.texts)
+    assert any(
+        t.get_gid() == maps.ATTRIBUTION_GID and "CC BY 3.0 IGO" in t.get_text() and "OCHA" in t.get_text()
+        for t in fig.texts
+    )
 
 
 def test_choropleth_rejects_codes_outside_the_set(g34):
@@ -119,7 +123,9 @@ def test_choropleth_rejects_codes_outside_the_set(g34):
 
 
 def test_choropleth_diverging_centres_zero(g34):
-    fig = maps.choropleth(g34, pd.Series({"11": -2.0, "12": 4.0}), title="t", cmap="RdBu", legend_label="pp", diverging=True)
+    fig = maps.choropleth(
+        g34, pd.Series({"11": -2.0, "12": 4.0}), title="t", cmap="RdBu", legend_label="pp", diverging=True
+    )
     patches = _province_patches(fig)
     cm = matplotlib.colormaps["RdBu"]
     np.testing.assert_allclose(patches["12"].get_facecolor(), cm(1.0), atol=1e-9)  # +4 is the maximum |value|
@@ -178,7 +184,9 @@ def test_extreme_poverty_map_refuses_wrong_province_set(g38, fragments_raw):
 
 def test_extreme_poverty_categories_rejects_value_outside_band(fragments_raw):
     fr = fragments_raw.copy()
-    i = fr.index[(fr["province_code"] == "75") & (fr["year"] == "2023") & (fr["indicator"] == "extreme_poverty_rate")][0]
+    i = fr.index[(fr["province_code"] == "75") & (fr["year"] == "2023") & (fr["indicator"] == "extreme_poverty_rate")][
+        0
+    ]
     fr.loc[i, "value"] = "7.5"
     with pytest.raises(ParseError, match="outside its band"):
         maps.extreme_poverty_categories(fr)
@@ -192,9 +200,14 @@ def _toy_panel() -> pd.DataFrame:
     rows = []
     for year in (2020, 2021):
         for k, code in enumerate(["11", "12", "13", "14"]):
-            rows.append({"province_code": code, "year": year,
-                         "a": 1.0 if (year == 2020 or k < 1) else np.nan,
-                         "b": np.nan if k == 3 else 2.0})
+            rows.append(
+                {
+                    "province_code": code,
+                    "year": year,
+                    "a": 1.0 if (year == 2020 or k < 1) else np.nan,
+                    "b": np.nan if k == 3 else 2.0,
+                }
+            )
     rows.append({"province_code": "92", "year": 2021, "a": 3.0, "b": np.nan})  # 5 provinces in 2021
     return pd.DataFrame(rows)
 
@@ -273,8 +286,15 @@ def test_national_trends_two_separate_bps_lines(data_dir, extreme, participants)
 def test_national_active_participants_only_active(participants):
     assert set(participants["period_type"]) == {"end_of_year", "as_of_statement"}
     eoy = participants[participants["period_type"] == "end_of_year"].set_index("period")["value"]
-    assert eoy.to_dict() == {"2016": 22600000.0, "2017": 26200000.0, "2018": 30460000.0, "2019": 34170000.0,
-                             "2020": 29980000.0, "2023": 41560000.0, "2024": 45220000.0}
+    assert eoy.to_dict() == {
+        "2016": 22600000.0,
+        "2017": 26200000.0,
+        "2018": 30460000.0,
+        "2019": 34170000.0,
+        "2020": 29980000.0,
+        "2023": 41560000.0,
+        "2024": 45220000.0,
+    }
     assert 54450000.0 not in set(participants["value"])  # registered, not active
 
 
@@ -290,12 +310,14 @@ def test_national_p0_march_values(bundle):
 
 
 def test_national_coverage_sums_complete_provinces():
-    panel = pd.DataFrame({
-        "province_code": ["11", "12", "13", "11", "12", "13"],
-        "year": [2022, 2022, 2022, 2023, 2023, 2023],
-        "bpjstk_active": [10.0, 20.0, 5.0, 12.0, np.nan, 6.0],
-        "employed": [100.0, 100.0, np.nan, 100.0, 100.0, 50.0],
-    })
+    panel = pd.DataFrame(
+        {
+            "province_code": ["11", "12", "13", "11", "12", "13"],
+            "year": [2022, 2022, 2022, 2023, 2023, 2023],
+            "bpjstk_active": [10.0, 20.0, 5.0, 12.0, np.nan, 6.0],
+            "employed": [100.0, 100.0, np.nan, 100.0, 100.0, 50.0],
+        }
+    )
     cov = descriptive.national_coverage(panel).set_index("year")
     assert cov.at[2022, "coverage_pct"] == pytest.approx(100 * 30 / 200)
     assert cov.at[2023, "coverage_pct"] == pytest.approx(100 * 18 / 150)
@@ -307,11 +329,13 @@ def test_national_coverage_sums_complete_provinces():
 
 
 def test_province_values_and_change():
-    panel = pd.DataFrame({
-        "province_code": ["11", "12", "11", "12", "11", "12", "92"],
-        "year": [2022, 2022, 2025, 2025, 2024, 2024, 2024],
-        "x": [1.0, np.nan, 4.0, 5.0, 0.0, 0.0, 0.0],
-    })
+    panel = pd.DataFrame(
+        {
+            "province_code": ["11", "12", "11", "12", "11", "12", "92"],
+            "year": [2022, 2022, 2025, 2025, 2024, 2024, 2024],
+            "x": [1.0, np.nan, 4.0, 5.0, 0.0, 0.0, 0.0],
+        }
+    )
     v = maps.province_values(panel, "x", 2025)
     assert v.to_dict() == {"11": 4.0, "12": 5.0}
     ch = maps.province_change(panel, "x", 2022, 2025)
@@ -334,10 +358,19 @@ def test_attribution_comparison_2023(panel_pub):
 
 
 def test_bundle_inventory_counts_files():
-    verified = pd.DataFrame({
-        "relpath": ["README.md", "raw/bps/poverty_national/a.csv", "raw/bps/poverty_national/b.csv", "geo/x.geojson"],
-        "origin": ["bundle"] * 4, "bytes": [10, 1_000_000, 2_000_000, 5], "status": ["ok", "ok", "ok", "unlisted"],
-    })
+    verified = pd.DataFrame(
+        {
+            "relpath": [
+                "README.md",
+                "raw/bps/poverty_national/a.csv",
+                "raw/bps/poverty_national/b.csv",
+                "geo/x.geojson",
+            ],
+            "origin": ["bundle"] * 4,
+            "bytes": [10, 1_000_000, 2_000_000, 5],
+            "status": ["ok", "ok", "ok", "unlisted"],
+        }
+    )
     inv = descriptive.bundle_inventory(verified).set_index("folder")
     assert inv.loc["raw/bps/poverty_national", "files"] == 2
     assert inv.loc["raw/bps/poverty_national", "megabytes"] == pytest.approx(3.0)

@@ -46,6 +46,10 @@ def test_no_other_module_holds_its_own_copy():
     from pathlib import Path
 
     pkg = Path(G.__file__).parent
-    pattern = re.compile(r"""=\s*\(\s*["']92["'],\s*["']95["'],\s*["']96["'],\s*["']97["']\s*\)|=\s*\(\s*["']91["'],\s*["']94["']\s*\)""")
-    offenders = [str(p.relative_to(pkg)) for p in pkg.rglob("*.py") if p.name != "geography.py" and pattern.search(p.read_text())]
+    pattern = re.compile(
+        r"""=\s*\(\s*["']92["'],\s*["']95["'],\s*["']96["'],\s*["']97["']\s*\)|=\s*\(\s*["']91["'],\s*["']94["']\s*\)"""
+    )
+    offenders = [
+        str(p.relative_to(pkg)) for p in pkg.rglob("*.py") if p.name != "geography.py" and pattern.search(p.read_text())
+    ]
     assert offenders == []

@@ -10,7 +10,16 @@ import sys
 
 import pytest
 
-HEAVY = ("scipy.stats", "scipy.optimize", "matplotlib", "geopandas", "jupyter", "jupyter_client", "nbformat", "nbclient")
+HEAVY = (
+    "scipy.stats",
+    "scipy.optimize",
+    "matplotlib",
+    "geopandas",
+    "jupyter",
+    "jupyter_client",
+    "nbformat",
+    "nbclient",
+)
 
 
 @pytest.mark.parametrize(
@@ -26,10 +35,7 @@ HEAVY = ("scipy.stats", "scipy.optimize", "matplotlib", "geopandas", "jupyter", 
     ],
 )
 def test_import_does_not_pull_heavy_libraries(module):
-    code = (
-        f"import json, sys, importlib; importlib.import_module({module!r}); "
-        "print(json.dumps(sorted(sys.modules)))"
-    )
+    code = f"import json, sys, importlib; importlib.import_module({module!r}); print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = json.loads(out.stdout)
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(HEAVY))

@@ -116,9 +116,7 @@ def test_cr2_is_unbiased_under_iid_errors():
         EV += inference.vcov_cr2(d.X_tilde, IH[:, i], d.cluster, fe=d.fe_codes)
     np.testing.assert_allclose(EV, np.linalg.inv(d.X_tilde.T @ d.X_tilde), rtol=1e-8)
     # CRV1 is not unbiased in this design (the point of CR2)
-    EV1 = sum(
-        inference.vcov_crv1(d.X_tilde, IH[:, i], d.cluster, ssc=False) for i in range(len(df))
-    )
+    EV1 = sum(inference.vcov_crv1(d.X_tilde, IH[:, i], d.cluster, ssc=False) for i in range(len(df)))
     assert not np.allclose(EV1, np.linalg.inv(d.X_tilde.T @ d.X_tilde), rtol=1e-2)
 
 
@@ -147,7 +145,9 @@ def test_array_estimators_match_statsmodels_without_fe():
     Xa = X.to_numpy()
     u = ols.fit().resid.to_numpy()
     np.testing.assert_allclose(inference.vcov_iid(Xa, u), ols.fit().cov_params().to_numpy(), rtol=1e-10)
-    np.testing.assert_allclose(inference.vcov_hetero(Xa, u), ols.fit(cov_type="HC1").cov_params().to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        inference.vcov_hetero(Xa, u), ols.fit(cov_type="HC1").cov_params().to_numpy(), rtol=1e-10
+    )
     fit_c = ols.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     np.testing.assert_allclose(inference.vcov_crv1(Xa, u, groups.to_numpy()), fit_c.cov_params().to_numpy(), rtol=1e-10)
     # string labels are accepted as clusters
@@ -196,8 +196,11 @@ def test_blockwise_cr2_matches_textbook_when_fe_not_nested(case):
     unit, year = unit[keep], year[keep]
     n = unit.size
     third = rng.integers(0, 3, n)
-    fe = {"region clusters, unit + year FE": [unit, year], "year FE only": [year],
-          "three factors, weighted": [unit, year, third]}[case]
+    fe = {
+        "region clusters, unit + year FE": [unit, year],
+        "year FE only": [year],
+        "three factors, weighted": [unit, year, third],
+    }[case]
     cl = unit % 5 if case.startswith("region") else unit
     w = rng.uniform(0.5, 2.0, n) if case.endswith("weighted") else np.ones(n)
     X = rng.normal(size=(n, 2))

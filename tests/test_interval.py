@@ -152,6 +152,8 @@ def test_extreme_poverty_fragments_march_2023(data_dir):
     assert res.loglik == pytest.approx(direct, rel=1e-10)
     # the 13 banded provinces pull the mean above the mean of the 21 exact values
     assert res.params["Intercept"] > exact["lo"].mean()
-    with_papua = interval_regression(prov.assign(papua=(prov["province_code"] == "94").astype(float)), "lo", "hi", "papua")
+    with_papua = interval_regression(
+        prov.assign(papua=(prov["province_code"] == "94").astype(float)), "lo", "hi", "papua"
+    )
     # Papua is the only exact observation with papua = 1: fitted exactly
     assert with_papua.params.sum() == pytest.approx(7.67, rel=1e-6)

@@ -30,10 +30,15 @@ def test_layers_contract_is_kept():
 
 def test_a_function_level_import_across_layers_breaks_it(tmp_path):
     """A data module importing the study layer inside a function is caught (the check can fail)."""
-    shutil.copytree(REPO / "jamsostek_analysis", tmp_path / "jamsostek_analysis", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "jamsostek_analysis", tmp_path / "jamsostek_analysis", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     panel = tmp_path / "jamsostek_analysis" / "data" / "panel.py"
-    panel.write_text(panel.read_text() + "\n\ndef _bad():\n    from jamsostek_analysis.study import analysis\n\n    return analysis\n")
+    panel.write_text(
+        panel.read_text()
+        + "\n\ndef _bad():\n    from jamsostek_analysis.study import analysis\n\n    return analysis\n"
+    )
     r = _lint(tmp_path)
     assert r.returncode != 0
     assert "jamsostek_analysis.data.panel -> jamsostek_analysis.study.analysis" in r.stdout

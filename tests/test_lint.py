@@ -1,4 +1,4 @@
-"""`make lint` in the test suite: ruff check over the tree and mypy on the package pass (configured in
+"""`make lint` in the test suite: ruff check and ruff format --check over the tree and mypy on the package pass (configured in
 pyproject.toml), so a landing that breaks lint fails here and not only in CI."""
 
 from __future__ import annotations
@@ -18,6 +18,18 @@ def _run(tool: str, *args: str) -> subprocess.CompletedProcess:
 def test_ruff_check_passes():
     res = _run("ruff", "check", "--no-cache", ".")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+
+
+def test_ruff_format_check_passes():
+    res = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+
+
+def test_ruff_format_flags_unformatted_code(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("x = {  'a':1 }\n")
+    res = _run("ruff", "format", "--check", "--no-cache", "--config", str(REPO / "pyproject.toml"), str(bad))
+    assert res.returncode == 1
 
 
 def test_ruff_catches_an_unused_import(tmp_path):

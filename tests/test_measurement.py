@@ -49,7 +49,9 @@ def test_flag_employment_jumps_writes_quality_flag_and_keeps_values(panel34):
     row = out.loc[(out["province_code"] == "94") & (out["year"] == 2023), "quality_flag"].iloc[0]
     assert "employed +26.6% on 2022" in row and "coverage mechanically lower" in row
     untouched = out.loc[(out["province_code"] == "31") & (out["year"] == 2023), "quality_flag"].iloc[0]
-    assert untouched == panel34.loc[(panel34["province_code"] == "31") & (panel34["year"] == 2023), "quality_flag"].iloc[0]
+    assert (
+        untouched == panel34.loc[(panel34["province_code"] == "31") & (panel34["year"] == 2023), "quality_flag"].iloc[0]
+    )
     assert panel34["quality_flag"].str.contains("employed").sum() == 0  # input not modified
 
 
@@ -97,9 +99,25 @@ def test_attribution_check_reads_the_curated_points(bundle, panel34):
 
 def test_papua_sensitivity_lines_name_dependence():
     rows = []
-    for sample, lo, hi, p in (("all", -0.01, 0.01, 0.6), ("papua_unmerged", -0.02, -0.001, 0.004), ("no_papua", -0.02, 0.005, 0.04)):
-        rows.append({"check": "Papua samples", "outcome": "p1", "model": "twfe", "sample": sample, "estimate": -0.005,
-                     "pvalue": p, "cr2_pvalue": p, "boot_pvalue": p, "boot_ci_low": lo, "boot_ci_high": hi})
+    for sample, lo, hi, p in (
+        ("all", -0.01, 0.01, 0.6),
+        ("papua_unmerged", -0.02, -0.001, 0.004),
+        ("no_papua", -0.02, 0.005, 0.04),
+    ):
+        rows.append(
+            {
+                "check": "Papua samples",
+                "outcome": "p1",
+                "model": "twfe",
+                "sample": sample,
+                "estimate": -0.005,
+                "pvalue": p,
+                "cr2_pvalue": p,
+                "boot_pvalue": p,
+                "boot_ci_low": lo,
+                "boot_ci_high": hi,
+            }
+        )
     lines = M.papua_sensitivity_lines(pd.DataFrame(rows))
     assert len(lines) == 1 and "DEPENDS on the sample" in lines[0]
     same = pd.DataFrame(rows).assign(boot_ci_low=-0.02, boot_ci_high=0.02, pvalue=0.5, cr2_pvalue=0.5)

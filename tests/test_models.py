@@ -60,6 +60,7 @@ def simulate_panel(seed: int = 1, G: int = 38, beta: float = -0.4, gaps: bool = 
 
 def _pf():
     import pyfixest as pf
+
     warnings.filterwarnings("ignore", category=UserWarning)
     return pf
 
@@ -163,6 +164,7 @@ def test_crv1_maps_to_statsmodels_convention(panel):
 
 def test_crv1_maps_to_linearmodels_convention(panel):
     import linearmodels as lm
+
     res = fit_panel(panel, "p0", "coverage_rate", controls=["ctrl"])
     d = panel.assign(pc=panel["province_code"].astype(int)).set_index(["pc", "year"])
     mod = lm.PanelOLS(d["p0"], d[["coverage_rate", "ctrl"]], entity_effects=True, time_effects=True)
@@ -178,9 +180,7 @@ def test_crv1_maps_to_linearmodels_convention(panel):
 def test_balanced_38x4_convention_gap():
     """Document the size of the convention difference on the actual design (38 x 4 balanced)."""
     rng = np.random.default_rng(5)
-    df = pd.DataFrame(
-        [(str(11 + g), 2022 + t) for g in range(38) for t in range(4)], columns=["province_code", "year"]
-    )
+    df = pd.DataFrame([(str(11 + g), 2022 + t) for g in range(38) for t in range(4)], columns=["province_code", "year"])
     df["coverage_rate"] = rng.normal(size=len(df))
     df["ctrl"] = rng.normal(size=len(df))
     df["p0"] = rng.normal(size=len(df))
@@ -273,6 +273,7 @@ def test_fd_matches_manual_statsmodels_with_gaps():
 
 def test_fd_without_fe_matches_linearmodels_firstdifference():
     import linearmodels as lm
+
     df = simulate_panel(4)  # no gaps: FirstDifferenceOLS differences consecutive rows
     res = fit_panel(df, "p0", "coverage_rate", controls=["ctrl"], model="fd", fe=[])
     d = df.assign(pc=df["province_code"].astype(int)).set_index(["pc", "year"])
@@ -293,12 +294,15 @@ def test_lags_and_leads_built_over_consecutive_years():
     assert list(res.params.index) == ["coverage_rate", "coverage_rate_lag1", "coverage_rate_lead1"]
     key = df.set_index(["province_code", "year"])["coverage_rate"]
     d = res.data
-    for (code, yr), lag, lead in zip(zip(d["province_code"], d["year"]), d["coverage_rate_lag1"], d["coverage_rate_lead1"]):
+    for (code, yr), lag, lead in zip(
+        zip(d["province_code"], d["year"]), d["coverage_rate_lag1"], d["coverage_rate_lead1"]
+    ):
         assert lag == key[(code, yr - 1)]
         assert lead == key[(code, yr + 1)]
     # every used row has both neighbours; rows next to a gap or at the ends are dropped and counted
     n_expected = sum(
-        ((code, y - 1) in key.index) and ((code, y + 1) in key.index) for code, y in zip(df["province_code"], df["year"])
+        ((code, y - 1) in key.index) and ((code, y + 1) in key.index)
+        for code, y in zip(df["province_code"], df["year"])
     )
     n_singleton = res.drop_reasons.get("singleton fixed-effect group (dropped as fixest/pyfixest)", 0)
     assert res.nobs == n_expected - n_singleton
@@ -384,7 +388,9 @@ def test_error_single_cluster(panel):
 
 def test_error_collinear_and_absorbed(panel):
     df = panel.assign(cov2=2 * panel["coverage_rate"] - panel["ctrl"], island=panel["province_code"].str[0].astype(int))
-    with pytest.raises(EstimationError, match=r"collinear regressors: 'cov2' is a linear combination of \['coverage_rate', 'ctrl'\]"):
+    with pytest.raises(
+        EstimationError, match=r"collinear regressors: 'cov2' is a linear combination of \['coverage_rate', 'ctrl'\]"
+    ):
         fit_panel(df, "p0", "coverage_rate", controls=["ctrl", "cov2"])
     with pytest.raises(EstimationError, match=r"'island' constant within the fixed effects"):
         fit_panel(df, "p0", "coverage_rate", controls=["island"])
@@ -392,7 +398,12 @@ def test_error_collinear_and_absorbed(panel):
 
 def test_error_too_few_observations():
     df = pd.DataFrame(
-        {"province_code": ["11", "11", "12", "12"], "year": [1, 2, 1, 2], "p0": [1.0, 2, 3, 5], "coverage_rate": [1.0, 3, 2, 2]}
+        {
+            "province_code": ["11", "11", "12", "12"],
+            "year": [1, 2, 1, 2],
+            "p0": [1.0, 2, 3, 5],
+            "coverage_rate": [1.0, 3, 2, 2],
+        }
     )
     with pytest.raises(EstimationError, match="fewer observations"):
         fit_panel(df, "p0", "coverage_rate")
@@ -426,14 +437,18 @@ def test_error_degenerate_inference_instead_of_nan(panel):
     with pytest.raises(EstimationError, match="'p0' has no variation"):
         fit_panel(panel.assign(p0=5.0), "p0", "coverage_rate", fe=[])
     with pytest.raises(EstimationError, match="fitted exactly"):
-        fit_panel(panel.assign(p0=2 * panel["coverage_rate"] + 1), "p0", "coverage_rate", fe=[], vcov="iid", cluster=None)
+        fit_panel(
+            panel.assign(p0=2 * panel["coverage_rate"] + 1), "p0", "coverage_rate", fe=[], vcov="iid", cluster=None
+        )
     # two provinces with province + year effects: both cluster scores are exactly zero
     rng = np.random.default_rng(5)
     two = pd.DataFrame({"province_code": np.repeat(["11", "12"], 4), "year": np.tile([2022, 2023, 2024, 2025], 2)})
     two["coverage_rate"] = rng.normal(size=8)
     two["p0"] = rng.normal(size=8)
     for vcov in ("CRV1", "CR2"):
-        with pytest.raises(EstimationError, match="cluster-robust standard error of 'coverage_rate' is zero with 2 clusters"):
+        with pytest.raises(
+            EstimationError, match="cluster-robust standard error of 'coverage_rate' is zero with 2 clusters"
+        ):
             fit_panel(two, "p0", "coverage_rate", vcov=vcov)
     res = fit_panel(two, "p0", "coverage_rate", vcov="iid", cluster=None)  # iid is still defined
     assert np.isfinite(res.bse["coverage_rate"]) and res.bse["coverage_rate"] > 0
@@ -447,5 +462,15 @@ def test_to_dict_is_json_and_tidy(panel):
     assert d["coefficients"]["coverage_rate"]["estimate"] == pytest.approx(res.params["coverage_rate"], rel=1e-15)
     assert d["n_clusters"] == 38 and d["vcov_type"].startswith("CR2")
     tidy = res.tidy()
-    assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df", "vcov"]
+    assert list(tidy.columns) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "df",
+        "vcov",
+    ]
     assert tidy.loc[0, "statistic"] == pytest.approx(res.params.iloc[0] / res.bse.iloc[0], rel=1e-14)

@@ -103,7 +103,9 @@ def test_a_simulated_bpjstk_year_enters_the_estimation_sample(bundle, simulated)
     assert (window.min(), window.max()) == (2022, 2026)  # the analysis window is where coverage exists
     row = after[(after["year"] == 2026) & (after["province_code"] == "11")].iloc[0]
     assert row["bpjstk_pu"] == round(337420 * 1.05) and row["employed"] == round(2561329 * 1.01)
-    fits = [fit_panel(p[p["coverage_rate"].notna()], "p0", "coverage_rate", unit="province_code") for p in (before, after)]
+    fits = [
+        fit_panel(p[p["coverage_rate"].notna()], "p0", "coverage_rate", unit="province_code") for p in (before, after)
+    ]
     # 32 of the 34 provinces enter with the SIMULATED year. Papua Barat (91) and Papua (94) do not: their
     # 34-geography P0 is weighted by the Susenas population poor_thousand / p0, and 2026 has no S06 poor
     # count, so it is NaN (never a partial sum); the README says to add that table too

@@ -232,8 +232,12 @@ def test_significance_stars_thresholds_are_strict():
 
 def _fake_result(params, bse, pvalues, nobs, n_clusters, vcov_type="CR2"):
     return SimpleNamespace(
-        params=pd.Series(params), bse=pd.Series(bse), pvalues=pd.Series(pvalues),
-        nobs=nobs, n_clusters=n_clusters, vcov_type=vcov_type,
+        params=pd.Series(params),
+        bse=pd.Series(bse),
+        pvalues=pd.Series(pvalues),
+        nobs=nobs,
+        n_clusters=n_clusters,
+        vcov_type=vcov_type,
     )
 
 
@@ -243,7 +247,8 @@ def test_regression_table_layout_exact(out):
             {"coverage": -0.12345, "gdp_pc": 0.5, "const": 1.0},
             {"coverage": 0.04567, "gdp_pc": 0.25, "const": 0.1},
             {"coverage": 0.0081, "gdp_pc": 0.0731, "const": 0.0},
-            nobs=340.0, n_clusters=34,
+            nobs=340.0,
+            n_clusters=34,
         ),
         "FD": _fake_result({"coverage": 0.0498}, {"coverage": 0.1}, {"coverage": 0.62}, nobs=306, n_clusters=34),
     }
@@ -255,7 +260,13 @@ def test_regression_table_layout_exact(out):
     )
     assert list(table.columns) == ["TWFE", "FD"]
     assert list(table.index) == [
-        "BPJS-TK coverage", "", "gdp_pc", "", "Wild bootstrap p", "Observations", "Clusters",
+        "BPJS-TK coverage",
+        "",
+        "gdp_pc",
+        "",
+        "Wild bootstrap p",
+        "Observations",
+        "Clusters",
     ]
     assert table["TWFE"].tolist() == ["-0.123***", "(0.046)", "0.500*", "(0.250)", "0.041", "340", "34"]
     assert table["FD"].tolist() == ["0.050", "(0.100)", "", "", "", "306", "34"]

@@ -75,7 +75,10 @@ def _direct_poverty(bundle, name_to_code, var: str, year: int) -> dict[str, tupl
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[4][1] == "Semester 1 (Maret)" and rows[4][3] == "Tahunan"
-    assert (rows[2][1], rows[2][4], rows[2][7]) in {("Perkotaan", "Perdesaan", "Jumlah"), ("Perkotaan", "Perdesaan", "Perkotaan+Perdesaan")}
+    assert (rows[2][1], rows[2][4], rows[2][7]) in {
+        ("Perkotaan", "Perdesaan", "Jumlah"),
+        ("Perkotaan", "Perdesaan", "Perkotaan+Perdesaan"),
+    }
     out = {}
     for r in rows[5:]:
         if not r or not r[0].strip() or r[0].strip().upper() == "INDONESIA":
@@ -133,7 +136,9 @@ def test_count_table_equals_export_and_agrees_with_p0(panel, bundle, name_to_cod
             if r["Provinsi"].strip().upper() in ("INDONESIA", ""):
                 continue
             if r["Provinsi"].strip().upper() not in name_to_code:  # footnote block after the table
-                assert r["Provinsi"].strip().upper() == "KETERANGAN" or not any(_isnum(v) for k, v in r.items() if k != "Provinsi"), r
+                assert r["Provinsi"].strip().upper() == "KETERANGAN" or not any(
+                    _isnum(v) for k, v in r.items() if k != "Provinsi"
+                ), r
                 break
             code = name_to_code[r["Provinsi"].strip().upper()]
             if code not in rows_p.index:
@@ -154,7 +159,9 @@ def test_count_table_equals_export_and_agrees_with_p0(panel, bundle, name_to_cod
 
 def test_province_sets(panel, bundle, name_to_code):
     sizes = panel.groupby("year").size()
-    assert (sizes.loc[2007:2014] == 33).all() and (sizes.loc[2015:2023] == 34).all() and (sizes.loc[2024:2025] == 38).all()
+    assert (
+        (sizes.loc[2007:2014] == 33).all() and (sizes.loc[2015:2023] == 34).all() and (sizes.loc[2024:2025] == 38).all()
+    )
     assert "65" not in set(panel.loc[panel["year"] <= 2014, "province_code"])
     assert set(panel["boundary"]) == {"33", "34", "38"}
     assert [boundary_for_year(y) for y in (2014, 2015, 2023, 2024)] == ["33", "34", "34", "38"]
@@ -163,7 +170,11 @@ def test_province_sets(panel, bundle, name_to_code):
     from jamsostek_analysis.data.regions import province_set
 
     for y in range(2007, 2026):
-        assert panel_province_set(y) == province_set(y, topic="poverty_province") == tuple(sorted(panel.loc[panel["year"] == y, "province_code"]))
+        assert (
+            panel_province_set(y)
+            == province_set(y, topic="poverty_province")
+            == tuple(sorted(panel.loc[panel["year"] == y, "province_code"]))
+        )
     assert "65" in province_set(2013) and "65" not in panel_province_set(2013)
     # Kalimantan Utara has no March P0 in the 2013 and 2014 exports, and one in 2015
     for year, has in ((2013, False), (2014, False), (2015, True)):
@@ -180,10 +191,14 @@ def test_province_sets(panel, bundle, name_to_code):
 def test_no_value_of_another_geography(panel):
     p = panel.set_index(["province_code", "year"])
     for y in (2013, 2014):  # GRDP/IPM/RLS publish Kaltim without Kaltara; poverty rows still include it
-        assert np.isnan(p.loc[("64", y), "grdp_per_capita"]) and "Kalimantan Utara" in p.loc[("64", y), "geography_flag"]
+        assert (
+            np.isnan(p.loc[("64", y), "grdp_per_capita"]) and "Kalimantan Utara" in p.loc[("64", y), "geography_flag"]
+        )
         assert p.loc[("63", y), "grdp_per_capita"] > 0
     for code in ("91", "94"):
-        assert np.isnan(p.loc[(code, 2023), "grdp_per_capita"]) and "post-split" in p.loc[(code, 2023), "geography_flag"]
+        assert (
+            np.isnan(p.loc[(code, 2023), "grdp_per_capita"]) and "post-split" in p.loc[(code, 2023), "geography_flag"]
+        )
         for y in (2024, 2025):  # R2-D1 BPJS-TK is pre-split there: never mixed with post-split Sakernas
             assert np.isnan(p.loc[(code, y), "bpjstk_pu"]) and np.isnan(p.loc[(code, y), "coverage_rate"])
             assert "pre-split" in p.loc[(code, y), "geography_flag"]
@@ -204,23 +219,41 @@ def test_geography_34_aggregates_papua(panel, panel34, bundle):
         assert b.loc[("94", y), "population"] == pop
         # P0 exactly: 100 x poor / Susenas population (poor_thousand / p0), not the projection weights
         sus = {c: 100 * a.loc[(c, y), "poor_thousand"] / a.loc[(c, y), "p0"] for c in parts}
-        assert b.loc[("94", y), "poor_thousand"] == pytest.approx(sum(a.loc[(c, y), "poor_thousand"] for c in parts), rel=1e-12)
-        assert b.loc[("94", y), "p0"] == pytest.approx(100 * b.loc[("94", y), "poor_thousand"] / sum(sus.values()), rel=1e-12)
-        assert b.loc[("94", y), "p2"] == pytest.approx(sum(a.loc[(c, y), "p2"] * sus[c] for c in parts) / sum(sus.values()), rel=1e-12)
+        assert b.loc[("94", y), "poor_thousand"] == pytest.approx(
+            sum(a.loc[(c, y), "poor_thousand"] for c in parts), rel=1e-12
+        )
+        assert b.loc[("94", y), "p0"] == pytest.approx(
+            100 * b.loc[("94", y), "poor_thousand"] / sum(sus.values()), rel=1e-12
+        )
+        assert b.loc[("94", y), "p2"] == pytest.approx(
+            sum(a.loc[(c, y), "p2"] * sus[c] for c in parts) / sum(sus.values()), rel=1e-12
+        )
         popmean = sum(a.loc[(c, y), "p0"] * a.loc[(c, y), "population"] for c in parts) / pop
         assert abs(b.loc[("94", y), "p0"] - popmean) > 0.4  # population weights would bias Papua's P0 upward
         # labour rates weighted by their denominators (employed, labour force)
         emp = {c: a.loc[(c, y), "employed"] for c in parts}
         lf = {c: emp[c] / (1 - a.loc[(c, y), "tpt"] / 100) for c in parts}
-        assert b.loc[("94", y), "formal_share"] == pytest.approx(sum(a.loc[(c, y), "formal_share"] * emp[c] for c in parts) / sum(emp.values()), rel=1e-12)
-        assert b.loc[("94", y), "tpt"] == pytest.approx(100 * sum(lf[c] * a.loc[(c, y), "tpt"] / 100 for c in parts) / sum(lf.values()), rel=1e-12)
-        assert b.loc[("94", y), "p0_urban"] == pytest.approx(sum(a.loc[(c, y), "p0_urban"] * a.loc[(c, y), "population"] for c in parts) / pop, rel=1e-12)
+        assert b.loc[("94", y), "formal_share"] == pytest.approx(
+            sum(a.loc[(c, y), "formal_share"] * emp[c] for c in parts) / sum(emp.values()), rel=1e-12
+        )
+        assert b.loc[("94", y), "tpt"] == pytest.approx(
+            100 * sum(lf[c] * a.loc[(c, y), "tpt"] / 100 for c in parts) / sum(lf.values()), rel=1e-12
+        )
+        assert b.loc[("94", y), "p0_urban"] == pytest.approx(
+            sum(a.loc[(c, y), "p0_urban"] * a.loc[(c, y), "population"] for c in parts) / pop, rel=1e-12
+        )
         assert b.loc[("94", y), "bpjstk_pu"] == comp.loc[("94", y), "bpjstk_pu"]
-        assert b.loc[("94", y), "coverage_rate"] == pytest.approx(100 * (comp.loc[("94", y), "bpjstk_pu"] + comp.loc[("94", y), "bpjstk_bpu"]) / b.loc[("94", y), "employed"], rel=1e-12)
+        assert b.loc[("94", y), "coverage_rate"] == pytest.approx(
+            100 * (comp.loc[("94", y), "bpjstk_pu"] + comp.loc[("94", y), "bpjstk_bpu"]) / b.loc[("94", y), "employed"],
+            rel=1e-12,
+        )
         assert np.isnan(b.loc[("94", y), "gini"]) and np.isnan(b.loc[("94", y), "hdi"])
         assert b.loc[("94", y), "aggregated_from"] == "94+95+96+97"
     assert np.isnan(b.loc[("94", 2024), "tpak"])  # no 2024 TPAK: no weight, no value
-    wap = {c: a.loc[(c, 2025), "employed"] / (1 - a.loc[(c, 2025), "tpt"] / 100) / (a.loc[(c, 2025), "tpak"] / 100) for c in parts}
+    wap = {
+        c: a.loc[(c, 2025), "employed"] / (1 - a.loc[(c, 2025), "tpt"] / 100) / (a.loc[(c, 2025), "tpak"] / 100)
+        for c in parts
+    }
     lf25 = {c: wap[c] * a.loc[(c, 2025), "tpak"] / 100 for c in parts}
     assert b.loc[("94", 2025), "tpak"] == pytest.approx(100 * sum(lf25.values()) / sum(wap.values()), rel=1e-12)
     # untouched rows are identical to the as-published panel
@@ -242,7 +275,9 @@ def test_poverty_population_is_the_denominator_of_p0(panel, panel34):
         for parent, parts in (("94", ["94", "95", "96", "97"]), ("91", ["91", "92"])):
             total = sum(100 * a.loc[(c, y), "poor_thousand"] / a.loc[(c, y), "p0"] for c in parts)
             assert b.loc[(parent, y), "poverty_population"] == pytest.approx(total, rel=1e-12)
-            assert b.loc[(parent, y), "poverty_population"] == pytest.approx(sum(a.loc[(c, y), "poverty_population"] for c in parts), rel=1e-12)
+            assert b.loc[(parent, y), "poverty_population"] == pytest.approx(
+                sum(a.loc[(c, y), "poverty_population"] for c in parts), rel=1e-12
+            )
     # aggregated Papua 2024 (94+95+96+97: 919.03 thousand poor, P0 25.82): the projection population is far
     # from the Susenas one (3.56 m)
     assert b.loc[("94", 2024), "poor_thousand"] == pytest.approx(919.03, abs=1e-9)
@@ -250,7 +285,9 @@ def test_poverty_population_is_the_denominator_of_p0(panel, panel34):
     assert b.loc[("94", 2024), "poverty_population"] / b.loc[("94", 2024), "population"] < 0.8
     ratio = (panel["poverty_population"] / panel["population"]).groupby(panel["year"])
     assert ratio.min().loc[2016:2019].min() > 0.99 and ratio.max().loc[2016:2019].max() < 1.0
-    assert ratio.min().loc[2025] == pytest.approx(0.70, abs=0.005) and ratio.max().loc[2025] == pytest.approx(1.19, abs=0.005)
+    assert ratio.min().loc[2025] == pytest.approx(0.70, abs=0.005) and ratio.max().loc[2025] == pytest.approx(
+        1.19, abs=0.005
+    )
 
 
 def test_add_poverty_population_hand_values():
@@ -280,7 +317,11 @@ def test_bpjstk_2023_sums_and_coverage_arithmetic(panel, bundle):
     assert aceh["coverage_bpu_rate"] == 100.0 * r["bpjstk_bpu"] / (r["employed"] - r["employees_buruh"])
     ok = panel["coverage_rate"].notna()
     assert ok.sum() == 34 + 34 + 32 + 32  # 2024-25: no R2-D1 values for 92/95/96/97, 91/94 NaN (pre-split)
-    np.testing.assert_allclose(panel.loc[ok, "coverage_rate"], 100 * (panel.loc[ok, "bpjstk_pu"] + panel.loc[ok, "bpjstk_bpu"]) / panel.loc[ok, "employed"], rtol=1e-15)
+    np.testing.assert_allclose(
+        panel.loc[ok, "coverage_rate"],
+        100 * (panel.loc[ok, "bpjstk_pu"] + panel.loc[ok, "bpjstk_bpu"]) / panel.loc[ok, "employed"],
+        rtol=1e-15,
+    )
     assert set(panel.loc[ok, "bpjstk_source"]) == {"R2-D1"}
     assert panel.loc[ok, "coverage_pu_rate"].max() < 100  # R2-D1: PU below employees everywhere (cf. S01 in DKI)
     assert panel.loc[panel["year"] < 2022, ["bpjstk_pu", "coverage_rate", "employed"]].isna().all().all()
@@ -289,7 +330,10 @@ def test_bpjstk_2023_sums_and_coverage_arithmetic(panel, bundle):
 def test_shared_2024_minimum_wage_is_kept_and_flagged(panel, bundle):
     p = panel.set_index(["province_code", "year"])
     for code in ("92", "94", "95", "96", "97"):
-        assert p.loc[(code, 2024), "min_wage"] == 4_024_270 and "min_wage kept as published but suspect" in p.loc[(code, 2024), "quality_flag"]
+        assert (
+            p.loc[(code, 2024), "min_wage"] == 4_024_270
+            and "min_wage kept as published but suspect" in p.loc[(code, 2024), "quality_flag"]
+        )
     assert p.loc[("91", 2024), "min_wage"] == 3_393_000 and p.loc[("91", 2024), "quality_flag"] == ""
     assert p.loc[("92", 2025), "min_wage"] == 3_614_000  # Papua Barat Daya's own 2025 value, 10 % lower
     assert set(panel.loc[panel["quality_flag"].str.contains("min_wage"), "year"]) == {2024}
@@ -304,7 +348,9 @@ def test_kemnaker_source_option(bundle):
 
 
 def test_add_coverage_hand_values():
-    df = pd.DataFrame({"bpjstk_pu": [30.0, np.nan], "bpjstk_bpu": [10.0, 5.0], "employed": [200.0, 100.0], "employees": [60.0, 50.0]})
+    df = pd.DataFrame(
+        {"bpjstk_pu": [30.0, np.nan], "bpjstk_bpu": [10.0, 5.0], "employed": [200.0, 100.0], "employees": [60.0, 50.0]}
+    )
     out = add_coverage(df)
     assert out["bpjstk_active"].iloc[0] == 40 and np.isnan(out["bpjstk_active"].iloc[1])
     assert out["coverage_rate"].iloc[0] == 20.0 and out["coverage_pu_rate"].iloc[0] == 50.0
@@ -334,7 +380,9 @@ RULES = {"province_code": "key", "province_name": "key", "year": "key", "boundar
 
 
 def test_aggregate_to_34_sums_and_weighted_means():
-    out = aggregate_to_34(_toy(), {"91": "91", "92": "91", "11": "11"}, rules=RULES).set_index(["province_code", "year"])
+    out = aggregate_to_34(_toy(), {"91": "91", "92": "91", "11": "11"}, rules=RULES).set_index(
+        ["province_code", "year"]
+    )
     assert len(out) == 3 and ("92", 2024) not in out.index
     r = out.loc[("91", 2024)]
     assert r["population"] == 400.0 and r["employed"] == 30.0
@@ -345,9 +393,13 @@ def test_aggregate_to_34_sums_and_weighted_means():
 
 
 def test_aggregate_to_34_nan_if_a_part_is_missing():
-    out = aggregate_to_34(_toy({(1, "employed"): np.nan}), {"91": "91", "92": "91"}, rules=RULES).set_index(["province_code", "year"])
+    out = aggregate_to_34(_toy({(1, "employed"): np.nan}), {"91": "91", "92": "91"}, rules=RULES).set_index(
+        ["province_code", "year"]
+    )
     assert np.isnan(out.loc[("91", 2024), "employed"]) and out.loc[("91", 2024), "population"] == 400.0
-    out = aggregate_to_34(_toy({(0, "population"): np.nan}), {"91": "91", "92": "91"}, rules=RULES).set_index(["province_code", "year"])
+    out = aggregate_to_34(_toy({(0, "population"): np.nan}), {"91": "91", "92": "91"}, rules=RULES).set_index(
+        ["province_code", "year"]
+    )
     assert np.isnan(out.loc[("91", 2024), "p0"])  # missing weight: no partial mean
     # a member row absent altogether (only 92 present): nothing is summed
     only92 = _toy().drop(index=0)
@@ -423,7 +475,10 @@ def test_table_missing_province_rows_is_panel_error(bundle, tmp_path):
     from jamsostek_analysis.data.bundle import BundleWarning
 
     with pytest.warns(BundleWarning, match=re.escape(name) + " replaced by user additions of the same name"):
-        with pytest.raises(PanelError, match=r"formal_share \(R2-A1: " + re.escape(name) + r"\), year 2025: no row for province\(s\) 95, 96"):
+        with pytest.raises(
+            PanelError,
+            match=r"formal_share \(R2-A1: " + re.escape(name) + r"\), year 2025: no row for province\(s\) 95, 96",
+        ):
             build_province_panel(DataBundle.locate(bundle.root, tmp_path), first_year=2024, last_year=2025)
 
 
@@ -435,7 +490,10 @@ def test_kemnaker_missing_province_is_panel_error(bundle, tmp_path):
     target = tmp_path / rel
     target.parent.mkdir(parents=True)
     target.write_text("\n".join(x for x in lines if not x.startswith("Bali;")) + "\n", encoding="utf-8")
-    with pytest.raises(PanelError, match=r"bpjstk_pu_kemnaker \(S01: data_peserta_bpjstk.csv\), year 2023: no row for province\(s\) 51;"):
+    with pytest.raises(
+        PanelError,
+        match=r"bpjstk_pu_kemnaker \(S01: data_peserta_bpjstk.csv\), year 2023: no row for province\(s\) 51;",
+    ):
         build_province_panel(DataBundle.locate(bundle.root, tmp_path), first_year=2023, last_year=2023)
 
 
@@ -483,7 +541,9 @@ def test_dictionary_covers_every_column_and_years_match(panel, bundle):
         if col.dtype.kind == "f":
             have = set(panel.loc[col.notna(), "year"])
             assert have == _years(row.years_available), row.column
-    assert set(panel.loc[panel["quality_flag"] != "", "year"]) == _years(d.set_index("column").loc["quality_flag", "years_available"])
+    assert set(panel.loc[panel["quality_flag"] != "", "year"]) == _years(
+        d.set_index("column").loc["quality_flag", "years_available"]
+    )
     txt = d.set_index("column")
     assert "MARCH" in txt.loc["p0", "survey_round"].upper() and "AUGUST" in txt.loc["tpt", "survey_round"].upper()
     assert "Jakon" in txt.loc["coverage_rate", "notes"]
@@ -522,7 +582,9 @@ def test_csv_is_stable_and_exact(panel, tmp_path):
     a = write_panel_csv(panel.sample(frac=1, random_state=1), tmp_path / "a.csv").read_bytes()
     b = write_panel_csv(panel, tmp_path / "b.csv").read_bytes()
     assert a == b
-    back = pd.read_csv(tmp_path / "b.csv", dtype={"province_code": str, "boundary": str}, keep_default_na=False, na_values=[""])
+    back = pd.read_csv(
+        tmp_path / "b.csv", dtype={"province_code": str, "boundary": str}, keep_default_na=False, na_values=[""]
+    )
     published = ["p0", "p1", "p2", "p0_urban", "p0_rural", "poor_thousand", "poverty_line", "population", "formal_share",
                  "tpt", "tpak", "employed", "employees", "grdp_per_capita", "hdi", "mean_years_schooling", "gini",
                  "min_wage", "bpjstk_pu", "bpjstk_bpu", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker"]  # fmt: skip

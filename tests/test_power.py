@@ -147,6 +147,7 @@ def test_vectorised_crv1_equals_fit_panel_and_pyfixest():
 def test_vectorised_crv1_equals_pyfixest():
     # independent implementation (pyfixest's import is slow, hence marked slow)
     import pyfixest as pf
+
     df = make_panel(38, 4, seed=8).drop(index=[5, 17, 40]).reset_index(drop=True)
     p = pw.estimate_design_parameters(df, "y", "x")
     draws = pw.simulate_draws(p, n_sims=3, seed=3, keep_errors=True)
@@ -168,7 +169,7 @@ def test_size_and_power_monotone():
     size = pc["power"].iloc[0]
     assert abs(size - 0.05) < 3.5 * np.sqrt(0.05 * 0.95 / n)
     pos = pc["power"].iloc[: len(betas)].to_numpy()
-    neg = np.r_[size, pc["power"].iloc[len(betas):].to_numpy()]
+    neg = np.r_[size, pc["power"].iloc[len(betas) :].to_numpy()]
     assert np.all(np.diff(pos) > 0) and np.all(np.diff(neg) > 0)
     assert pos[-1] > 0.95
     assert np.allclose(pc["mc_se"], np.sqrt(pc["power"] * (1 - pc["power"]) / n))
@@ -216,7 +217,11 @@ def test_mde_table_power_grid_and_curves():
     base = pw.estimate_design_parameters(df, "y", "x")
     corr = f"rho corrected ({base.rho_corrected:.2f})"
     assert list(zip(tab["rho_variant"], tab["inference"])) == [
-        ("rho = 0", "CRV1"), ("rho = 0", "CR2"), (corr, "CRV1"), (corr, "CR2")]
+        ("rho = 0", "CRV1"),
+        ("rho = 0", "CR2"),
+        (corr, "CRV1"),
+        (corr, "CR2"),
+    ]
     m = pw.minimum_detectable_effect(base.with_rho(0.0), n_sims=200, seed=4, inference="CR2")
     r = tab.iloc[1]
     assert r["mde_simulated"] == m.mde_simulated and r["mde_analytic"] == m.mde_analytic and r["rho"] == 0.0
@@ -249,7 +254,13 @@ def test_wcr_power_from_sets_equals_direct_tests():
         bounds = [b for piece in cs.intervals for b in piece if np.isfinite(b)]
         for beta in [0.0, *[-b * f for b in bounds for f in (0.99, 1.01)]]:
             res = wild_cluster_bootstrap_arrays(
-                beta * xt + Et[:, s], xt[:, None], st.unit_codes, B=199, fe=fe, ci=False, full_enumeration=False,
+                beta * xt + Et[:, s],
+                xt[:, None],
+                st.unit_codes,
+                B=199,
+                fe=fe,
+                ci=False,
+                full_enumeration=False,
                 seed=np.random.default_rng(np.random.SeedSequence([5, 104729, s])),
             )
             assert (res.pvalue <= 0.05) == (not cs.contains(-beta)), (s, beta, res.pvalue)

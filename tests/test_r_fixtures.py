@@ -119,11 +119,16 @@ def test_cr2_weighted_convention_explained(ref, dataset):
         assert 1e-5 < abs(gap) < 1e-2, gap
     if dataset == "real_panel":  # the documented numbers (README, inference notes)
         assert res.bse["coverage_rate"] == pytest.approx(0.0126554252, abs=5e-10)
-        assert value(ref, dataset, "cr2_wls_inverse_var", "coverage_rate", "se") == pytest.approx(0.012653859, abs=5e-10)
+        assert value(ref, dataset, "cr2_wls_inverse_var", "coverage_rate", "se") == pytest.approx(
+            0.012653859, abs=5e-10
+        )
     # with weights constant within each cluster the two square roots coincide
     wc = d.groupby(s["unit"])[s["w"]].transform("mean").to_numpy(float)
-    np.testing.assert_allclose(_dense_weighted_cr2(d, s["y"], s["x"], s["unit"], wc, "clubsandwich"),
-                               _dense_weighted_cr2(d, s["y"], s["x"], s["unit"], wc, "whitened"), rtol=1e-10)
+    np.testing.assert_allclose(
+        _dense_weighted_cr2(d, s["y"], s["x"], s["unit"], wc, "clubsandwich"),
+        _dense_weighted_cr2(d, s["y"], s["x"], s["unit"], wc, "whitened"),
+        rtol=1e-10,
+    )
 
 
 INTREG = [

@@ -45,6 +45,7 @@ def _twfe_coef(df: pd.DataFrame) -> float:
 @pytest.mark.parametrize("statistic", ["coef", "t"])
 def test_fast_equals_refit_loop(statistic, weighted):
     import jamsostek_analysis.estimation.models  # noqa: F401
+
     df = _panel(10, 4, seed=1, beta=0.2)
     df["pop"] = np.exp(np.random.default_rng(9).normal(size=10))[np.repeat(np.arange(10), 4)]
     df = df.drop(index=[5, 6]).reset_index(drop=True)  # unit '12' lacks two years: unbalanced
@@ -82,6 +83,7 @@ def test_callable_and_exact_enumeration_against_brute_force():
 
 def test_pvalue_formula_and_strong_effect():
     import jamsostek_analysis.estimation.models  # noqa: F401
+
     df = _panel(34, 4, seed=4, beta=2.0)
     res = randomization_inference(df, "p0", "cov", controls=["z"], n_perm=999, seed=5)
     hits = np.sum(np.abs(res.distribution) >= abs(res.observed))
@@ -96,6 +98,7 @@ def test_pvalue_formula_and_strong_effect():
 def test_uniform_pvalues_under_sharp_null():
     """Under the sharp null, P(p <= 0.1) = 0.1 exactly (exchangeable paths); 120 datasets."""
     import jamsostek_analysis.estimation.models  # noqa: F401
+
     ps = []
     for s in range(120):
         df = _panel(20, 4, seed=100 + s, beta=0.0)
@@ -146,14 +149,56 @@ def test_duplicate_index_labels_and_non_numeric_paths(fast):
 # before issue 13 (rows x permutations matrix, refit per permutation for differences), captured
 # with the same seeds before it was replaced: the new computation must reproduce them.
 BEFORE_ISSUE_13 = [
-    ("bal_coef", {'n_perm': 500, 'seed': 1}, 0.17564870259481039, 0.08159246252052867, 0.6097775897163106),
-    ("bal_t_ctrl", {'n_perm': 500, 'seed': 2, 'controls': ['z'], 'statistic': 't'}, 0.033932135728542916, 2.4263916516400554, 19.0424418664982),
-    ("unbal_w_t", {'n_perm': 300, 'seed': 3, 'controls': ['z'], 'statistic': 't', 'weights': 'pop'}, 0.3488372093023256, 1.2755026315366027, 61.41737552066897),
-    ("unbal_w_coef", {'n_perm': 300, 'seed': 3, 'weights': 'pop'}, 0.26578073089701, 0.09122918280431895, 4.314891930578705),
-    ("bal_hetero_coef", {'n_perm': 200, 'seed': 4, 'vcov': 'hetero'}, 0.19900497512437812, 0.08159246252052867, -0.3929922769417488),
-    ("fd_coef", {'n_perm': 60, 'seed': 5, 'model': 'fd'}, 0.21311475409836064, 0.1294775998526952, -0.47516936675107674),
-    ("fd_t_ctrl", {'n_perm': 40, 'seed': 6, 'model': 'fd', 'controls': ['z'], 'statistic': 't'}, 0.6097560975609756, 0.6460048925211639, 28.019616632044315),
-    ("twfe_lag_refit", {'n_perm': 30, 'seed': 7, 'lags': 1}, 0.9354838709677419, 0.008678695746315041, -0.029132574305438672),
+    ("bal_coef", {"n_perm": 500, "seed": 1}, 0.17564870259481039, 0.08159246252052867, 0.6097775897163106),
+    (
+        "bal_t_ctrl",
+        {"n_perm": 500, "seed": 2, "controls": ["z"], "statistic": "t"},
+        0.033932135728542916,
+        2.4263916516400554,
+        19.0424418664982,
+    ),
+    (
+        "unbal_w_t",
+        {"n_perm": 300, "seed": 3, "controls": ["z"], "statistic": "t", "weights": "pop"},
+        0.3488372093023256,
+        1.2755026315366027,
+        61.41737552066897,
+    ),
+    (
+        "unbal_w_coef",
+        {"n_perm": 300, "seed": 3, "weights": "pop"},
+        0.26578073089701,
+        0.09122918280431895,
+        4.314891930578705,
+    ),
+    (
+        "bal_hetero_coef",
+        {"n_perm": 200, "seed": 4, "vcov": "hetero"},
+        0.19900497512437812,
+        0.08159246252052867,
+        -0.3929922769417488,
+    ),
+    (
+        "fd_coef",
+        {"n_perm": 60, "seed": 5, "model": "fd"},
+        0.21311475409836064,
+        0.1294775998526952,
+        -0.47516936675107674,
+    ),
+    (
+        "fd_t_ctrl",
+        {"n_perm": 40, "seed": 6, "model": "fd", "controls": ["z"], "statistic": "t"},
+        0.6097560975609756,
+        0.6460048925211639,
+        28.019616632044315,
+    ),
+    (
+        "twfe_lag_refit",
+        {"n_perm": 30, "seed": 7, "lags": 1},
+        0.9354838709677419,
+        0.008678695746315041,
+        -0.029132574305438672,
+    ),
 ]
 
 

@@ -22,9 +22,44 @@ from jamsostek_analysis.data.regions import (
 )
 
 CODES_38 = [
-    "11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36",
-    "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82",
-    "91", "92", "94", "95", "96", "97",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "19",
+    "21",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "51",
+    "52",
+    "53",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "72",
+    "73",
+    "74",
+    "75",
+    "76",
+    "81",
+    "82",
+    "91",
+    "92",
+    "94",
+    "95",
+    "96",
+    "97",
 ]
 
 
@@ -180,8 +215,15 @@ def test_every_province_spelling_in_the_bundle_resolves(bundle, resolver):
     codes = {resolver.province_or_none(n) for n in names}
     assert codes == set(CODES_38) | {NATIONAL_CODE}
     # the spellings the task names are among those found
-    for n in ("KEP. BANGKA BELITUNG", "Kepulauan Bangka Belitung", "DI YOGYAKARTA", "D I YOGYAKARTA",
-              "DKI JAKARTA", "Papua Barat Daya", "INDONESIA"):
+    for n in (
+        "KEP. BANGKA BELITUNG",
+        "Kepulauan Bangka Belitung",
+        "DI YOGYAKARTA",
+        "D I YOGYAKARTA",
+        "DKI JAKARTA",
+        "Papua Barat Daya",
+        "INDONESIA",
+    ):
         assert n in names, n
 
 
@@ -233,13 +275,18 @@ def test_district_outside_its_province_and_unknown_are_na_and_recorded(bundle):
 def test_ambiguous_district_name_uses_province_context_or_raises(bundle, tmp_path):
     """Two kabupaten of the same name in different provinces (synthetic district list)."""
     dist = pd.read_csv(bundle.path("geo/idn_districts_514_bps2020.csv"), dtype=str)
-    extra = dist[dist.district_code == "1101"].assign(district_code="1399", province_code="13",
-                                                      province_name="SUMATERA BARAT", province_code_38="13",
-                                                      province_name_38="SUMATERA BARAT")
+    extra = dist[dist.district_code == "1101"].assign(
+        district_code="1399",
+        province_code="13",
+        province_name="SUMATERA BARAT",
+        province_code_38="13",
+        province_name_38="SUMATERA BARAT",
+    )
     path = tmp_path / "districts.csv"
     pd.concat([dist, extra]).to_csv(path, index=False)
-    r = RegionResolver.from_files(bundle.path("geo/idn_province_crosswalk_bps.csv"),
-                                  bundle.path("curated/region_codes_bps_province.csv"), path)
+    r = RegionResolver.from_files(
+        bundle.path("geo/idn_province_crosswalk_bps.csv"), bundle.path("curated/region_codes_bps_province.csv"), path
+    )
     assert r.district_code("Simeulue", "11") == "1101"
     assert r.district_code("Simeulue", "13") == "1399"
     with pytest.raises(RegionError) as exc:

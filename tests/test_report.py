@@ -86,7 +86,9 @@ def test_no_page_loads_anything_from_the_network(site):
     for page in site.files:
         assert network_references(page.read_text(encoding="utf-8")) == [], page.name
     # the detector is not vacuous
-    assert network_references('<script src="https://cdn.example/x.js"></script><link rel=stylesheet href="//a/b.css">') == [
+    assert network_references(
+        '<script src="https://cdn.example/x.js"></script><link rel=stylesheet href="//a/b.css">'
+    ) == [
         "https://cdn.example/x.js",
         "//a/b.css",
     ]

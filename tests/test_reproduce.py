@@ -296,7 +296,9 @@ def test_missing_notebook_file_is_reported(tmp_path: Path):
     nb = tmp_path / "nb"
     nb.mkdir()
     _write(nb, "pipeline.toml", '[[notebook]]\nname = "ghost"\n')
-    with pytest.raises(ReproduceError, match="notebook 'ghost' declared in .* but neither .*ghost.py nor .*ghost.ipynb exists"):
+    with pytest.raises(
+        ReproduceError, match="notebook 'ghost' declared in .* but neither .*ghost.py nor .*ghost.ipynb exists"
+    ):
         run_notebooks(nb, tmp_path / "out", progress=False)
 
 
@@ -324,8 +326,15 @@ def test_cli_reproduce_verifies_bundle_and_records_checksums(tmp_path: Path, mon
         """,
     )
     args = argparse.Namespace(
-        command="reproduce", data_dir=bundle, extra_data=None, jobs=1, timeout=120, only=None, out=tmp_path / "out",
-        no_progress=True, notebooks_dir=nb,
+        command="reproduce",
+        data_dir=bundle,
+        extra_data=None,
+        jobs=1,
+        timeout=120,
+        only=None,
+        out=tmp_path / "out",
+        no_progress=True,
+        notebooks_dir=nb,
     )
     assert cli_run(args) == 0
     captured = capsys.readouterr()

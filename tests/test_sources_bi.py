@@ -82,7 +82,9 @@ def test_broken_xlsx_is_a_parse_error(tmp_path):
 def test_chain_generic_known_rates():
     from jamsostek_analysis.data.sources.bi import chain_yoy_index
 
-    yoy = pd.DataFrame({"year": [2019, 2020, 2021, 2022] * 2, "month": [3] * 4 + [9] * 4, "yoy": [0, 10, 10, -50, 0, 0, 100, 0]})
+    yoy = pd.DataFrame(
+        {"year": [2019, 2020, 2021, 2022] * 2, "month": [3] * 4 + [9] * 4, "yoy": [0, 10, 10, -50, 0, 0, 100, 0]}
+    )
     ch = chain_yoy_index(yoy, {(2020, 3): 100.0, (2021, 9): 8.0}).set_index(["year", "month"])["level"]
     assert ch[(2021, 3)] == pytest.approx(110.0)
     assert ch[(2022, 3)] == pytest.approx(55.0)

@@ -35,7 +35,6 @@ EMPTY_FILES = {"[Seri 2010] Produk Domestik Regional Bruto Per Kapita, 2011.csv"
 MISSING = {"-", "\u2013", "...", ""}
 
 
-
 @functools.lru_cache(maxsize=1)
 def _resolver() -> RegionResolver:
     return RegionResolver.from_data_dir(ROOT)
@@ -158,7 +157,9 @@ def test_published_province_sets_match_province_set():
     # P0 province tables: no Kalimantan Utara before 2015
     for y in (2007, 2013, 2014):
         df = parsed(_file("poverty_province", f"Persentase Penduduk Miskin (P0) Menurut Provinsi dan Daerah, {y}.csv"))
-        assert set(df[(df.region_level == "province") & df.value.notna()].region_code) == set(province_set(y, "poverty_province"))
+        assert set(df[(df.region_level == "province") & df.value.notna()].region_code) == set(
+            province_set(y, "poverty_province")
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,8 +255,13 @@ def test_other_topics_exact_values():
     assert cell(t, region_code="11", period="Annual") == 2.4
     t = parsed(_file("tpt_province", "Tingkat Pengangguran Terbuka Menurut Provinsi, 2025.csv"))
     assert cell(t, region_code="11", period="August") == 5.64 and cell(t, region_code="11", period="February") == 5.5
-    tt = parsed(_file("tpt_tpak_province", "Tingkat Pengangguran Terbuka (TPT) dan Tingkat Partisipasi Angkatan "
-                                           "Kerja (TPAK) Menurut Provinsi, 2025.csv"))
+    tt = parsed(
+        _file(
+            "tpt_tpak_province",
+            "Tingkat Pengangguran Terbuka (TPT) dan Tingkat Partisipasi Angkatan "
+            "Kerja (TPAK) Menurut Provinsi, 2025.csv",
+        )
+    )
     assert cell(tt, region_code="97", category="TPAK", period="August") == 90.66
     assert cell(tt, region_code="11", category="TPT", period="February") == 5.5
     g = parsed(_file("grdp_per_capita_province", "[Seri 2010] Produk Domestik Regional Bruto Per Kapita, 2025.csv"))
@@ -264,8 +270,9 @@ def test_other_topics_exact_values():
     assert g["unit"].eq("Ribu Rupiah").all()
     h = parsed(_file("hdi_province", "[Metode Baru] Indeks Pembangunan Manusia (IPM) menurut Provinsi, 2024.csv"))
     assert cell(h, region_code="97") == 53.42 and h["unit"].eq("").all()
-    u = parsed(_file("minimum_wage_province",
-                     "Upah Minimum Provinsi (UMP) per Bulan Menurut Provinsi di Indonesia, 2026.csv"))
+    u = parsed(
+        _file("minimum_wage_province", "Upah Minimum Provinsi (UMP) per Bulan Menurut Provinsi di Indonesia, 2026.csv")
+    )
     assert cell(u, region_code="11") == 3932552 and u.loc[u.region_code == "11", "region_name"].item() == "11 Aceh"
     a = parsed(_file("population_province_alt_vintage", "Jumlah Penduduk Menurut Provinsi di Indonesia, 2019.csv"))
     assert cell(a, region_code="21") == 2241.6 and a["unit"].eq("Ribu Jiwa").all()
@@ -281,16 +288,28 @@ def test_population_table_subindicators_and_footnote_markers():
     df = parsed(path)
     assert cell(df, region_code="11", category="Jumlah Penduduk (ribu)") == 4494.4
     assert cell(df, region_code="11", category="Laju Pertumbuhan Penduduk per Tahun") == 2.36  # printed '2.36 (*)'
-    assert df.loc[(df.region_code == "11") & (df.category == "Laju Pertumbuhan Penduduk per Tahun"), "note"].item() == "(*)"
+    assert (
+        df.loc[(df.region_code == "11") & (df.category == "Laju Pertumbuhan Penduduk per Tahun"), "note"].item()
+        == "(*)"
+    )
     assert math.isnan(cell(df, region_code="65", category="Jumlah Penduduk (ribu)"))  # printed '–'
     assert cell(df, region_code="00", category="Rasio Jenis Kelamin Penduduk") == 101.4
-    assert set(df["category"]) == {"Jumlah Penduduk (ribu)", "Laju Pertumbuhan Penduduk per Tahun",
-                                   "Persentase Penduduk", "Kepadatan Penduduk per km persegi",
-                                   "Rasio Jenis Kelamin Penduduk"}
+    assert set(df["category"]) == {
+        "Jumlah Penduduk (ribu)",
+        "Laju Pertumbuhan Penduduk per Tahun",
+        "Persentase Penduduk",
+        "Kepadatan Penduduk per km persegi",
+        "Rasio Jenis Kelamin Penduduk",
+    }
     assert df.loc[df.category == "Jumlah Penduduk (ribu)", "unit"].eq("Ribu").all()
     assert df.attrs["footnotes"][0] == "Catatan"
-    d16 = parsed(_file("population_province", "Penduduk, Laju Pertumbuhan Penduduk, Distribusi Persentase Penduduk "
-                                              "Kepadatan Penduduk, Rasio Jenis Kelamin Penduduk Menurut Provinsi, 2016.csv"))
+    d16 = parsed(
+        _file(
+            "population_province",
+            "Penduduk, Laju Pertumbuhan Penduduk, Distribusi Persentase Penduduk "
+            "Kepadatan Penduduk, Rasio Jenis Kelamin Penduduk Menurut Provinsi, 2016.csv",
+        )
+    )
     assert cell(d16, region_code="00", category="Jumlah Penduduk (ribu)") == 258705
 
 
@@ -387,8 +406,9 @@ def test_number_formats_in_a_synthetic_export(tmp_path):
     """Thousands separators, decimal commas, footnote markers, BOM, no-break spaces, '…'."""
     head = "\ufeff38 Provinsi,,,\n,Contoh Menurut Provinsi (Rupiah),,\n,2020,,\n,Februari,Agustus,Tahunan\n"
     ind = tmp_path / "Contoh Menurut Provinsi, 2020.csv"  # Indonesian convention
-    ind.write_text(head + 'ACEH,"1.234.567","12,5",7 (*)\nJAWA\u00a0BARAT,"1.234,5",…,0\nINDONESIA,0,-,...\n',
-                   encoding="utf-8")
+    ind.write_text(
+        head + 'ACEH,"1.234.567","12,5",7 (*)\nJAWA\u00a0BARAT,"1.234,5",…,0\nINDONESIA,0,-,...\n', encoding="utf-8"
+    )
     df = read_bps_table(ind, _resolver())
     assert cell(df, region_code="11", period="February") == 1234567
     assert cell(df, region_code="11", period="August") == 12.5
@@ -423,7 +443,15 @@ def test_unknown_district_is_na_recorded_and_footnotes_kept(tmp_path):
     )
     r = RegionResolver.from_data_dir(ROOT)
     df = read_bps_table(p, r)
-    assert list(df["region_level"]) == ["province", "district", "district", "district", "province", "district", "district"]
+    assert list(df["region_level"]) == [
+        "province",
+        "district",
+        "district",
+        "district",
+        "province",
+        "district",
+        "district",
+    ]
     assert list(df["region_code"].fillna("NA")) == ["11", "1101", "NA", "1171", "75", "7502", "7571"]
     assert cell(df, region_name="Kabupaten Atlantis") == 7.5
     assert df.attrs["unresolved_districts"] == ["Kabupaten Atlantis"]
@@ -443,7 +471,10 @@ def test_read_bps_topic_concatenates_the_bundle(bundle):
     assert set(df["origin"]) == {"bundle"}
     assert list(df.columns) == [*COLUMNS, "origin"]
     assert sorted(df["year"].unique()) == list(range(2015, 2026))
-    assert df.attrs["footnotes"]["Jumlah dan Persentase Penduduk Miskin Menurut Provinsi, 2022.csv"] == ["Keterangan", "-"]
+    assert df.attrs["footnotes"]["Jumlah dan Persentase Penduduk Miskin Menurut Provinsi, 2022.csv"] == [
+        "Keterangan",
+        "-",
+    ]
     d = read_bps_topic(bundle, "poverty_district", _resolver())
     assert len(d.attrs["unresolved_districts"]) == 88 and not any(d.attrs["unresolved_districts"].values())
     assert d["region_code"].notna().all()
@@ -465,7 +496,9 @@ def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
     base = read_bps_topic(bundle, "poverty_province", _resolver())
     assert base.attrs["overrides"] == [] and base.attrs["replaced_files"] == []
     n_cells = len(parsed(_file("poverty_province", P0_2025)))
-    with pytest.warns(BundleWarning, match=rf"poverty_province: {n_cells} bundle cell\(s\) replaced .*\(1 with a different value\)"):
+    with pytest.warns(
+        BundleWarning, match=rf"poverty_province: {n_cells} bundle cell\(s\) replaced .*\(1 with a different value\)"
+    ):
         df = read_bps_topic(b2, "poverty_province", _resolver())
     assert len(df) == len(base)  # every cell of the added file replaces the bundle's
     assert df.attrs["replaced_files"] == []  # a new file name: cell-level overrides, no file replaced whole
@@ -477,8 +510,13 @@ def test_user_addition_overrides_bundle_cells(bundle, tmp_path):
     assert changed["old_source_file"].item() == P0_2025 and changed["source_file"].item() == new_name
     assert changed["old_origin"].item() == "bundle" and changed["origin"].item() == f"extra:{extra}"
     assert (changed["region_code"].item(), changed["year"].item(), changed["period"].item()) == ("11", 2025, "March")
-    sel = df[(df.indicator == "persentase penduduk miskin p0") & (df.year == 2025) & (df.region_code == "11")
-             & (df.period == "March") & (df.category == "Jumlah")]
+    sel = df[
+        (df.indicator == "persentase penduduk miskin p0")
+        & (df.year == 2025)
+        & (df.region_code == "11")
+        & (df.period == "March")
+        & (df.category == "Jumlah")
+    ]
     assert sel["value"].item() == 99.99
     assert sel["origin"].item() == f"extra:{extra}" and sel["source_file"].item() == new_name
     other = df[(df.indicator == "persentase penduduk miskin p0") & (df.year == 2024)]

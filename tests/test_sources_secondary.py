@@ -22,7 +22,12 @@ from jamsostek_analysis.data.sources.kemnaker import (
     read_kemnaker_participants,
 )
 
-KEMNAKER_SUMS = {"bpjstk_pu": 25_004_383, "bpjstk_bpu": 9_192_755, "bpjstk_jakon": 7_363_800, "bpjstk_total": 41_560_938}
+KEMNAKER_SUMS = {
+    "bpjstk_pu": 25_004_383,
+    "bpjstk_bpu": 9_192_755,
+    "bpjstk_jakon": 7_363_800,
+    "bpjstk_total": 41_560_938,
+}
 CODES_34 = sorted(
     "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 81 82 91 94".split()
 )
@@ -80,7 +85,9 @@ def test_kemnaker_non_numeric_cell_names_row_and_column(kemnaker_text):
 
 
 def test_kemnaker_total_mismatch_names_row(kemnaker_text):
-    bad = kemnaker_text.replace("Bengkulu;106610.0;80582.0;25074.0;212266.0", "Bengkulu;106610.0;80582.0;25074.0;212267.0")
+    bad = kemnaker_text.replace(
+        "Bengkulu;106610.0;80582.0;25074.0;212266.0", "Bengkulu;106610.0;80582.0;25074.0;212267.0"
+    )
     assert bad != kemnaker_text
     with pytest.raises(ParseError, match=r"line 8 \(Bengkulu\).*212266 but total_peserta = 212267"):
         parse_kemnaker_participants(bad)
@@ -122,7 +129,9 @@ def test_unknown_province_in_secondary_readers_names_file_and_row(bundle, tmp_pa
         target.parent.mkdir(parents=True)
         target.write_text(text.replace(old, new, 1), encoding="utf-8")
         b = DataBundle.locate(bundle.root, d)
-        reader = read_kemnaker_participants if rel == KEMNAKER_RELPATH else (lambda x: read_compiled_panel(x, check=False))
+        reader = (
+            read_kemnaker_participants if rel == KEMNAKER_RELPATH else (lambda x: read_compiled_panel(x, check=False))
+        )
         with pytest.raises(RegionError) as exc:
             reader(b)
         msg = str(exc.value)

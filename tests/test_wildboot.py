@@ -55,18 +55,32 @@ def _absorbed(df: pd.DataFrame, fe_cols=("unit", "year"), weights=None):
 def test_matches_pyfixest_wildboottest(weight_type, B, impose_null):
     import pyfixest as pf
     import wildboottest  # noqa: F401
+
     df = _panel(10, 5, seed=1, beta=0.2)
     fit = pf.feols("y ~ x + z | unit + year", df, vcov={"CRV1": "unit"})  # integer cluster codes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref, tb_ref = fit.wildboottest(
-            param="x", reps=B, seed=7, weights_type=weight_type, impose_null=impose_null,
+            param="x",
+            reps=B,
+            seed=7,
+            weights_type=weight_type,
+            impose_null=impose_null,
             return_bootstrapped_t_stats=True,
         )
     y, X, fe = _absorbed(df)
     res = wild_cluster_bootstrap_arrays(
-        y, X, df["unit"].to_numpy(), B=B, seed=7, weight_type=weight_type, impose_null=impose_null,
-        fe=fe, n_absorbed=count_absorbed_levels(fe), store_t_boot=True, ci=False,
+        y,
+        X,
+        df["unit"].to_numpy(),
+        B=B,
+        seed=7,
+        weight_type=weight_type,
+        impose_null=impose_null,
+        fe=fe,
+        n_absorbed=count_absorbed_levels(fe),
+        store_t_boot=True,
+        ci=False,
     )
     # same draws: full enumeration (2^10 = 1024 < 9999) or the same seeded stream
     assert res.enumerated == (weight_type == "rademacher")
@@ -93,9 +107,11 @@ def test_enumeration_order_matches_itertools_product():
 
 def test_draws_match_wildboottest_weights():
     import wildboottest.weights as wb
+
     for t in ("webb", "rademacher", "mammen", "norm"):
-        theirs, _ = wb.draw_weights(t=t, full_enumeration=False, N_G_bootcluster=13, boot_iter=501,
-                                    rng=np.random.default_rng(11))
+        theirs, _ = wb.draw_weights(
+            t=t, full_enumeration=False, N_G_bootcluster=13, boot_iter=501, rng=np.random.default_rng(11)
+        )
         np.testing.assert_array_equal(draw_weights(13, 501, t, 11), theirs)
 
 
@@ -153,8 +169,19 @@ def test_matches_slow_dummy_implementation(impose_null, weighted):
     t_slow, tb_slow = _slow_wild(df, "unit", V, impose_null, weights=w, r=0.1)
     y, X, fe = _absorbed(df, weights=w)
     res = wild_cluster_bootstrap_arrays(
-        y, X, df["unit"].to_numpy(), B=B, seed=5, weight_type="webb", impose_null=impose_null, r=0.1,
-        fe=fe, weights=w, n_absorbed=count_absorbed_levels(fe), store_t_boot=True, ci=False,
+        y,
+        X,
+        df["unit"].to_numpy(),
+        B=B,
+        seed=5,
+        weight_type="webb",
+        impose_null=impose_null,
+        r=0.1,
+        fe=fe,
+        weights=w,
+        n_absorbed=count_absorbed_levels(fe),
+        store_t_boot=True,
+        ci=False,
     )
     assert res.t_stat == pytest.approx(t_slow, abs=1e-10)
     np.testing.assert_allclose(res.t_boot, tb_slow, atol=1e-10, rtol=0)
@@ -168,8 +195,15 @@ def test_slow_agreement_when_unit_effects_are_not_nested():
     t_slow, tb_slow = _slow_wild(df, "year", V, True)
     y, X, fe = _absorbed(df)
     res = wild_cluster_bootstrap_arrays(
-        y, X, df["year"].to_numpy(), weight_type="rademacher", B=999, fe=fe,
-        n_absorbed=count_absorbed_levels(fe), store_t_boot=True, ci=False,
+        y,
+        X,
+        df["year"].to_numpy(),
+        weight_type="rademacher",
+        B=999,
+        fe=fe,
+        n_absorbed=count_absorbed_levels(fe),
+        store_t_boot=True,
+        ci=False,
     )
     assert res.enumerated and res.B == 16
     np.testing.assert_allclose(res.t_boot, tb_slow, atol=1e-10, rtol=0)
@@ -242,8 +276,9 @@ def test_ci_unbounded_when_enumeration_cannot_reject():
     assert res.enumerated and res.B == 16
     assert res.conf_int == (-np.inf, np.inf)
     for r in (1e3, -1e6, 1e9):
-        far = wild_cluster_bootstrap_arrays(y, X, cl, weight_type="rademacher", B=999, fe=fe, r=r, ci=False,
-                                            store_t_boot=True)
+        far = wild_cluster_bootstrap_arrays(
+            y, X, cl, weight_type="rademacher", B=999, fe=fe, r=r, ci=False, store_t_boot=True
+        )
         assert far.pvalue >= 2 / 16
         # the all-minus-ones (first) and all-ones (last) draws reproduce -t and +t exactly
         assert far.t_boot[0] == -far.t_stat and far.t_boot[-1] == far.t_stat
@@ -256,6 +291,7 @@ def test_degenerate_inputs_raise():
     with pytest.raises(EstimationError, match="standard error of column 0 is zero"):
         wild_cluster_bootstrap_arrays(2.0 * X[:, 0] - X[:, 1], X, cl, B=99, fe=fe)  # perfect fit
     import jamsostek_analysis.estimation.models as models
+
     res = models.fit_panel(df, "y", "x", unit="unit", time="year", cluster=None, vcov="iid")
     with pytest.raises(EstimationError, match="needs a clustered fit"):
         wild_cluster_bootstrap(res, "x", B=99)
@@ -265,8 +301,9 @@ def test_pvalue_types_consistent():
     df = _panel(12, 4, seed=10, beta=0.2)
     y, X, fe = _absorbed(df)
     out = {
-        t: wild_cluster_bootstrap_arrays(y, X, df["unit"].to_numpy(), B=999, seed=4, fe=fe, ci=False,
-                                         pvalue_type=t, store_t_boot=True)
+        t: wild_cluster_bootstrap_arrays(
+            y, X, df["unit"].to_numpy(), B=999, seed=4, fe=fe, ci=False, pvalue_type=t, store_t_boot=True
+        )
         for t in ("symmetric", "equal-tailed", "lower", "upper")
     }
     tb, t = out["upper"].t_boot, out["upper"].t_stat
@@ -311,6 +348,7 @@ def test_string_cluster_labels_and_errors():
 
 def test_wrapper_on_fit_panel_result():
     import jamsostek_analysis.estimation.models as models
+
     df = _panel(20, 4, seed=13, beta=0.3)
     df["province_code"] = (df["unit"] + 11).astype(str)
     res = models.fit_panel(df, "y", "x", controls=["z"], unit="province_code", time="year")
@@ -351,8 +389,9 @@ def test_windowed_draws_give_identical_statistics(weight_type, monkeypatch):
 
     df = _panel(9, 5, seed=21, beta=0.2)
     y, X, fe = _absorbed(df)
-    kw = dict(B=999, seed=17, weight_type=weight_type, fe=fe, n_absorbed=count_absorbed_levels(fe),
-              store_t_boot=True, r=0.1)
+    kw = dict(
+        B=999, seed=17, weight_type=weight_type, fe=fe, n_absorbed=count_absorbed_levels(fe), store_t_boot=True, r=0.1
+    )
     whole = wild_cluster_bootstrap_arrays(y, X, df["unit"].to_numpy(), **kw)
     # the whole stream as numpy draws it in one call (wildboottest's convention)
     rng = np.random.default_rng(17)

@@ -53,8 +53,6 @@ _MAX_LISTED_PROBLEMS = 20
 PathLike = str | os.PathLike
 
 
-
-
 class ManifestEntry(NamedTuple):
     """One line of ``MANIFEST.tsv``."""
 
@@ -70,8 +68,15 @@ class ManifestEntry(NamedTuple):
 def _check_relpath(relpath: str, where: str) -> str:
     """Return ``relpath`` if it is a plain relative ``/``-separated path, else raise BundleError."""
     p = PurePosixPath(relpath)
-    if (not relpath or p.is_absolute() or ".." in p.parts or "\\" in relpath or relpath != p.as_posix()
-            or relpath == "." or any(part == "." for part in relpath.split("/"))):
+    if (
+        not relpath
+        or p.is_absolute()
+        or ".." in p.parts
+        or "\\" in relpath
+        or relpath != p.as_posix()
+        or relpath == "."
+        or any(part == "." for part in relpath.split("/"))
+    ):
         raise BundleError(f"{where}: expected a relative path with '/' separators, found {relpath!r}")
     if any(ord(c) < 32 or ord(c) == 127 for c in relpath):
         raise BundleError(f"{where}: control character (tab, newline, ...) in the path {relpath!r}")
@@ -124,8 +129,10 @@ def read_manifest(path: PathLike, *, allow_empty: bool = False) -> dict[str, Man
             raise BundleError(f"{where}: {relpath!r} is listed twice")
         entries[relpath] = ManifestEntry(relpath, int(size), sha)
     if not entries and not allow_empty:
-        raise BundleError(f"{path}: empty manifest (no file listed); expected one line per file "
-                          "(path, bytes, sha256): an empty manifest would switch verification off")
+        raise BundleError(
+            f"{path}: empty manifest (no file listed); expected one line per file "
+            "(path, bytes, sha256): an empty manifest would switch verification off"
+        )
     return entries
 
 
@@ -169,8 +176,13 @@ def cache_path() -> Path:
 
 def _valid_cache_entry(v: object) -> bool:
     """A cache entry is [size, mtime_ns, inode, sha256]; anything else is ignored (rehashed)."""
-    return (isinstance(v, list) and len(v) == 4 and all(isinstance(x, int) and not isinstance(x, bool) for x in v[:3])
-            and isinstance(v[3], str) and len(v[3]) == 64)
+    return (
+        isinstance(v, list)
+        and len(v) == 4
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in v[:3])
+        and isinstance(v[3], str)
+        and len(v[3]) == 64
+    )
 
 
 def _load_cache(path: Path) -> dict[str, list]:
@@ -384,15 +396,19 @@ class DataBundle:
         for folder, origin in self._layers():
             mpath = folder / MANIFEST_NAME
             if origin != "bundle" and not mpath.is_file():
-                raise BundleError(f"{folder}: user-additions folder without {MANIFEST_NAME}; its files could not be "
-                                  "verified (add files with `jamsostek-analysis data add`, which records their checksums)")
+                raise BundleError(
+                    f"{folder}: user-additions folder without {MANIFEST_NAME}; its files could not be "
+                    "verified (add files with `jamsostek-analysis data add`, which records their checksums)"
+                )
             manifest = read_manifest(mpath)
             if origin != "bundle":
                 for rel in sorted(set(manifest) | set(_walk(folder))):
                     parent = PurePosixPath(rel).parent.as_posix()
                     if not (self.root / parent).is_dir():
-                        problems.append(f"{folder / rel}: folder {parent!r} does not exist in the data bundle "
-                                        f"{self.root}, so no reader would ever use this file (misspelt topic?)")
+                        problems.append(
+                            f"{folder / rel}: folder {parent!r} does not exist in the data bundle "
+                            f"{self.root}, so no reader would ever use this file (misspelt topic?)"
+                        )
             for rel, entry in manifest.items():
                 p = folder / rel
                 try:
@@ -511,7 +527,7 @@ def open_bundle(
 # user additions
 
 
-_BAD_NAME_CHARS = frozenset("\\/:*?\"<>|")
+_BAD_NAME_CHARS = frozenset('\\/:*?"<>|')
 
 
 def check_addition_name(name: str) -> str:
@@ -523,10 +539,17 @@ def check_addition_name(name: str) -> str:
     """
     bad = sorted({c for c in name if ord(c) < 32 or ord(c) == 127 or c in _BAD_NAME_CHARS})
     if not name or name.startswith(".") or name == MANIFEST_NAME or bad or name != name.strip():
-        why = (f"character(s) {''.join(bad)!r}" if bad else "leading/trailing blank" if name != name.strip()
-               else "hidden or reserved name")
-        raise BundleError(f"{name!r}: file name not accepted for user additions ({why}); "
-                          "rename the file (letters, digits, spaces, '-', '_', ',', '(', ')', '.')")
+        why = (
+            f"character(s) {''.join(bad)!r}"
+            if bad
+            else "leading/trailing blank"
+            if name != name.strip()
+            else "hidden or reserved name"
+        )
+        raise BundleError(
+            f"{name!r}: file name not accepted for user additions ({why}); "
+            "rename the file (letters, digits, spaces, '-', '_', ',', '(', ')', '.')"
+        )
     return name
 
 
@@ -542,9 +565,15 @@ def check_topic(topic: str, bundle_root: PathLike) -> str:
     topic = _check_relpath(topic.strip().strip("/"), "--topic")
     root = Path(bundle_root)
     if not (root / topic).is_dir():
-        bps = sorted(p.name for p in (root / "raw" / "bps").iterdir() if p.is_dir()) if (root / "raw" / "bps").is_dir() else []
-        raise BundleError(f"--topic {topic!r}: no such folder in the data bundle {root}; expected a bundle folder "
-                          f"such as raw/bps/<topic> with topic one of: {', '.join(bps)}")
+        bps = (
+            sorted(p.name for p in (root / "raw" / "bps").iterdir() if p.is_dir())
+            if (root / "raw" / "bps").is_dir()
+            else []
+        )
+        raise BundleError(
+            f"--topic {topic!r}: no such folder in the data bundle {root}; expected a bundle folder "
+            f"such as raw/bps/<topic> with topic one of: {', '.join(bps)}"
+        )
     return topic
 
 
@@ -587,8 +616,10 @@ def add_file(file: PathLike, topic: str, extra_dir: PathLike, bundle_root: PathL
         topic = _check_relpath(topic.strip().strip("/"), "--topic")
     extra = Path(extra_dir).expanduser()
     if extra.is_dir() and any(extra.iterdir()) and not (extra / MANIFEST_NAME).is_file():
-        raise BundleError(f"{extra}: user-additions folder holds files but no {MANIFEST_NAME}; "
-                          "use an empty or new folder, or one written by `data add`")
+        raise BundleError(
+            f"{extra}: user-additions folder holds files but no {MANIFEST_NAME}; "
+            "use an empty or new folder, or one written by `data add`"
+        )
     extra.mkdir(parents=True, exist_ok=True)
     rel = f"{topic}/{src.name}"
     dest = extra / rel
@@ -629,8 +660,10 @@ def _check_content(src: Path, topic: str, bundle_root: Path) -> None:
         from jamsostek_analysis.data.sources.kemnaker import KEMNAKER_RELPATH, parse_kemnaker_participants
 
         if src.name != PurePosixPath(KEMNAKER_RELPATH).name:
-            raise BundleError(f"{src}: raw/kemnaker is read only as {PurePosixPath(KEMNAKER_RELPATH).name}; "
-                              "a file of another name would never be read")
+            raise BundleError(
+                f"{src}: raw/kemnaker is read only as {PurePosixPath(KEMNAKER_RELPATH).name}; "
+                "a file of another name would never be read"
+            )
         from jamsostek_analysis.data.sources._text import read_text_file
 
         parse_kemnaker_participants(read_text_file(src), source_file=src.name)

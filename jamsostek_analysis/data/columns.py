@@ -122,37 +122,24 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(
-                f"Column {self.name}: kind {self.kind!r}, expected one of {KINDS}"
-            )
+            raise ValueError(f"Column {self.name}: kind {self.kind!r}, expected one of {KINDS}")
         if self.aggregation not in AGGREGATION_KINDS:
             raise ValueError(
                 f"Column {self.name}: aggregation {self.aggregation!r}, expected one of {AGGREGATION_KINDS}"
             )
         if self.years not in YEAR_RULES:
-            raise ValueError(
-                f"Column {self.name}: years {self.years!r}, expected one of {YEAR_RULES}"
-            )
+            raise ValueError(f"Column {self.name}: years {self.years!r}, expected one of {YEAR_RULES}")
         if (self.kind == "bps") != bool(self.select):
-            raise ValueError(
-                f"Column {self.name}: a 'bps' column needs a selection, and only it"
-            )
-        if (
-            self.valid_range is not None
-            and not self.valid_range[0] < self.valid_range[1]
-        ):
-            raise ValueError(
-                f"Column {self.name}: valid_range {self.valid_range} is empty"
-            )
+            raise ValueError(f"Column {self.name}: a 'bps' column needs a selection, and only it")
+        if self.valid_range is not None and not self.valid_range[0] < self.valid_range[1]:
+            raise ValueError(f"Column {self.name}: valid_range {self.valid_range} is empty")
 
     def selection_names(self) -> tuple[str, ...]:
         """Names of the intermediate cells: the column name, or ``<name>_<source id>`` for each of
         several sources (e.g. ``tpt_b05``, ``tpt_b04``)."""
         if len(self.select) == 1:
             return (self.name,)
-        return tuple(
-            f"{self.name}_{s.source_id.lower().replace('-', '')}" for s in self.select
-        )
+        return tuple(f"{self.name}_{s.source_id.lower().replace('-', '')}" for s in self.select)
 
 
 _TOTAL = r"^\s*(?:Jumlah|Total|Perkotaan\s*\+\s*Perdesaan|Perkotaan dan Perdesaan|Kota\s*\+\s*Desa)\s*$"
@@ -371,11 +358,7 @@ COLUMNS: tuple[Column, ...] = (
         source_id="R2-A6",
         survey_round="census / mid-year projection",
         aggregation="sum",
-        select=(
-            BpsSelection(
-                "R2-A6", "population_province", category="^\\s*Jumlah Penduduk"
-            ),
-        ),
+        select=(BpsSelection("R2-A6", "population_province", category="^\\s*Jumlah Penduduk"),),
         valid_range=(100.0, 100000.0),
         notes="Each year's own file and vintage: 2010 SP2010 (May); 2016-2018 no footnote (SP2010-based projection); 2019 Proyeksi 2010-2035 (June); 2020 SP2020 (September); 2021-2022 interim projection 2020-2023 (June); 2023-2025 Proyeksi 2020-2050 (June). Vintage breaks in 2020. 2011-2015 absent. 2023 new Papua provinces are '...' (91/94 pre-split). Not the denominator of p0-p2: the Susenas population implied by 100 * poor_thousand / p0 is 0.99-1.00 times this column in 2016-2019 but 0.70-1.19 times it in 2020-2025 (Papua Tengah 0.70, Kepulauan Riau 1.19). Use it as a weight within a year, not as a poverty denominator (that is poverty_population).",
     ),
@@ -507,9 +490,7 @@ COLUMNS: tuple[Column, ...] = (
         source_id="R2-A8",
         survey_round="March (Susenas)",
         aggregation="nan",
-        select=(
-            BpsSelection("R2-A8", "gini_province", category=_TOTAL, periods=("March",)),
-        ),
+        select=(BpsSelection("R2-A8", "gini_province", category=_TOTAL, periods=("March",)),),
         valid_range=(0.0, 1.0),
         notes="March chosen to match the poverty round. Not aggregated by geography='34'.",
     ),
@@ -657,38 +638,64 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-
 def _modelled() -> tuple[Column, ...]:
     """The MODELLED extreme-poverty columns (added by ``study.extreme_model.add_extreme_modelled``,
     not by the panel builder): not BPS statistics."""
     series = {
-        "extreme": ("US$1.90/day PPP 2011 (BPS/Kemenko PMK series, 2021-Mar 2024)", "B01; B02; S06; I01; I26; I27; X01; E01; E02; E04",
-                    "Level calibrated on the 21 exact March-2023 province values only; 90 % interval = jackknife over those 21 provinces "
-                    "(t, 20 df) widened to the envelope over P1/P2 rounding (+/-0.005) and Beta vs lognormal. 2015-2020 and 2025 "
-                    "extrapolate the definition outside its published span; the 2022 level is below the published national figures "
-                    "(validation: tab07_extreme_validation)."),
-        "extreme215": ("US$2.15/day PPP 2017 (BPS series published July 2025)", "B01; B02; S06; I01; I26; I27; E16",
-                       "Level calibrated on the national March 2024 figure (1.26 %), the series' only anchor; the interval covers rounding "
-                       "and distribution choice only (no calibration uncertainty can be estimated from one anchor). Never spliced with "
-                       "the US$1.90 columns."),
+        "extreme": (
+            "US$1.90/day PPP 2011 (BPS/Kemenko PMK series, 2021-Mar 2024)",
+            "B01; B02; S06; I01; I26; I27; X01; E01; E02; E04",
+            "Level calibrated on the 21 exact March-2023 province values only; 90 % interval = jackknife over those 21 provinces "
+            "(t, 20 df) widened to the envelope over P1/P2 rounding (+/-0.005) and Beta vs lognormal. 2015-2020 and 2025 "
+            "extrapolate the definition outside its published span; the 2022 level is below the published national figures "
+            "(validation: tab07_extreme_validation).",
+        ),
+        "extreme215": (
+            "US$2.15/day PPP 2017 (BPS series published July 2025)",
+            "B01; B02; S06; I01; I26; I27; E16",
+            "Level calibrated on the national March 2024 figure (1.26 %), the series' only anchor; the interval covers rounding "
+            "and distribution choice only (no calibration uncertainty can be estimated from one anchor). Never spliced with "
+            "the US$1.90 columns.",
+        ),
     }
     out = []
     for p, (label, src, note) in series.items():
-        for a, where in (("", "province (urban and rural combined with the urban share implied by P0, P0 urban, P0 rural)"),
-                         ("_urban", "urban area"), ("_rural", "rural area (NaN for DKI Jakarta)")):
-            for b, what in (("", "point value"), ("_low", "lower bound of the 90 % interval"), ("_high", "upper bound of the 90 % interval")):
-                out.append(Column(
-                    f"{p}_modelled{a}{b}", "modelled",
-                    f"MODELLED (not a BPS statistic) extreme-poverty rate, {label}, {where}: {what}",
-                    unit="percent of population", source_id=src, survey_round="March (Susenas)", valid_range=(0.0, 100.0),
-                    notes="MODELLED from the published P0, P1, P2: Beta distribution of the normalised shortfall of the poor (reproduces "
-                          "P0-P2 exactly), extreme line = CPI-indexed line proportional to each province's poverty line. " + note
-                          + " Urban/rural columns are NaN in rows aggregated by geography='34' (poverty-population-weighted means of the "
-                          "parts otherwise). Method: jamsostek_analysis/study/extreme_model.py.",
-                ))
-    out.append(Column("extreme_modelled_flag", "modelled",
-                      "Why a MODELLED extreme-poverty value is weak (extrapolated definition, 2022 level, new Papua province, urban share "
-                      "not identified, aggregated row); empty where not modelled", unit="text", aggregation="text"))
+        for a, where in (
+            ("", "province (urban and rural combined with the urban share implied by P0, P0 urban, P0 rural)"),
+            ("_urban", "urban area"),
+            ("_rural", "rural area (NaN for DKI Jakarta)"),
+        ):
+            for b, what in (
+                ("", "point value"),
+                ("_low", "lower bound of the 90 % interval"),
+                ("_high", "upper bound of the 90 % interval"),
+            ):
+                out.append(
+                    Column(
+                        f"{p}_modelled{a}{b}",
+                        "modelled",
+                        f"MODELLED (not a BPS statistic) extreme-poverty rate, {label}, {where}: {what}",
+                        unit="percent of population",
+                        source_id=src,
+                        survey_round="March (Susenas)",
+                        valid_range=(0.0, 100.0),
+                        notes="MODELLED from the published P0, P1, P2: Beta distribution of the normalised shortfall of the poor (reproduces "
+                        "P0-P2 exactly), extreme line = CPI-indexed line proportional to each province's poverty line. "
+                        + note
+                        + " Urban/rural columns are NaN in rows aggregated by geography='34' (poverty-population-weighted means of the "
+                        "parts otherwise). Method: jamsostek_analysis/study/extreme_model.py.",
+                    )
+                )
+    out.append(
+        Column(
+            "extreme_modelled_flag",
+            "modelled",
+            "Why a MODELLED extreme-poverty value is weak (extrapolated definition, 2022 level, new Papua province, urban share "
+            "not identified, aggregated row); empty where not modelled",
+            unit="text",
+            aggregation="text",
+        )
+    )
     return tuple(out)
 
 
@@ -703,17 +710,11 @@ PANEL_COLUMNS: list[str] = [c.name for c in COLUMNS]
 #: column -> aggregation rule of aggregate_to_34
 AGGREGATION_RULES: dict[str, str] = {c.name: c.aggregation for c in COLUMNS}
 #: intermediate cell name (e.g. 'p0', 'tpt_b05') -> its BPS selection
-SELECTIONS: dict[str, BpsSelection] = {
-    n: s for c in COLUMNS for n, s in zip(c.selection_names(), c.select)
-}
+SELECTIONS: dict[str, BpsSelection] = {n: s for c in COLUMNS for n, s in zip(c.selection_names(), c.select)}
 #: panel column -> column of the compiled R2-D1 transcription, for the columns taken from it
-COMPILED_COLUMNS: dict[str, str] = {
-    c.name: c.source_column or c.name for c in COLUMNS if c.kind == "compiled"
-}
+COMPILED_COLUMNS: dict[str, str] = {c.name: c.source_column or c.name for c in COLUMNS if c.kind == "compiled"}
 #: column -> plausibility bounds (inclusive) of every numeric column that has them
-VALID_RANGES: dict[str, tuple[float, float]] = {
-    c.name: c.valid_range for c in COLUMNS if c.valid_range is not None
-}
+VALID_RANGES: dict[str, tuple[float, float]] = {c.name: c.valid_range for c in COLUMNS if c.valid_range is not None}
 
 
 #: the district (kabupaten/kota) poverty panel: raw/bps/poverty_district (B03), 514 districts on the

@@ -62,9 +62,7 @@ def _cells(long: pd.DataFrame, column: str, title: str) -> pd.DataFrame:
             f"raw/bps/{DISTRICT_TOPIC} ({column}): district {first['region_code']} ({first['region_name']}), "
             f"year {int(first['year'])} appears more than once in {', '.join(files)}"
         )
-    return d[["region_code", "year", "value"]].rename(
-        columns={"region_code": "district_code", "value": column}
-    )
+    return d[["region_code", "year", "value"]].rename(columns={"region_code": "district_code", "value": column})
 
 
 #: FGT ordering that every published triple satisfies: P2 <= P1 <= P0
@@ -84,8 +82,12 @@ def _flag_implausible(panel: pd.DataFrame) -> pd.DataFrame:
     for name, mask in bad.items():
         for i in mask[mask].index:
             v = out.at[i, name]
-            out.at[i, "quality_flag"] = "; ".join(filter(None, [out.at[i, "quality_flag"],
-                                                   f"{name} NaN: published {v} is implausible (bounds or P2 <= P1 <= P0)"]))
+            out.at[i, "quality_flag"] = "; ".join(
+                filter(
+                    None,
+                    [out.at[i, "quality_flag"], f"{name} NaN: published {v} is implausible (bounds or P2 <= P1 <= P0)"],
+                )
+            )
         out.loc[mask, name] = float("nan")
     return out
 

@@ -53,6 +53,7 @@ def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 _BAND = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*[-\u2013]\s*(\d+(?:[.,]\d+)?)\s*$")
 
+
 def _parse_band(text: str, where: str) -> tuple[float, float]:
     m = _BAND.match(str(text))
     if not m:
@@ -103,10 +104,16 @@ def extreme_poverty_categories(
     need = {"province_code", "year", "period", "indicator", "series_vintage", "source_id"}
     missing = need - set(fragments.columns)
     if missing or not ({"value", "value_text"} & set(fragments.columns)):
-        raise ParseError(f"{where}: expected columns {sorted(need | {'value'})}, missing {sorted(missing) or ['value']}")
+        raise ParseError(
+            f"{where}: expected columns {sorted(need | {'value'})}, missing {sorted(missing) or ['value']}"
+        )
     text_col = "value_text" if "value_text" in fragments.columns else "value"
     yr = pd.to_numeric(fragments["year"], errors="coerce")
-    sel = fragments[(yr == int(year)) & (fragments["period"].astype(str) == period) & (fragments["series_vintage"].astype(str) == series)]
+    sel = fragments[
+        (yr == int(year))
+        & (fragments["period"].astype(str) == period)
+        & (fragments["series_vintage"].astype(str) == series)
+    ]
     exact: dict[str, dict[str, Any]] = {}
     bands: dict[str, dict[str, Any]] = {}
     for i, row in sel.iterrows():
@@ -119,7 +126,9 @@ def extreme_poverty_categories(
             try:
                 val = float(str(row[text_col]).replace(",", "."))
             except ValueError as exc:
-                raise ParseError(f"{rowwhere}: expected a number in column {text_col}, found {row[text_col]!r}") from exc
+                raise ParseError(
+                    f"{rowwhere}: expected a number in column {text_col}, found {row[text_col]!r}"
+                ) from exc
             exact[code] = {"value": val, "source_id": row["source_id"], "confidence": conf}
         elif row["indicator"] == "extreme_poverty_band":
             if code in bands:
@@ -132,16 +141,33 @@ def extreme_poverty_categories(
         if code in exact:
             e = exact[code]
             if b is not None and not (b["lower"] <= e["value"] <= b["upper"]):
-                raise ParseError(f"{where}: province {code}: exact value {e['value']} lies outside its band {b['lower']}-{b['upper']}")
+                raise ParseError(
+                    f"{where}: province {code}: exact value {e['value']} lies outside its band {b['lower']}-{b['upper']}"
+                )
             records.append(
-                {"province_code": code, "status": "exact", "value": e["value"],
-                 "lower": b["lower"] if b else np.nan, "upper": b["upper"] if b else np.nan,
-                 "band_also": b is not None, "source_id": e["source_id"], "confidence": e["confidence"]}
+                {
+                    "province_code": code,
+                    "status": "exact",
+                    "value": e["value"],
+                    "lower": b["lower"] if b else np.nan,
+                    "upper": b["upper"] if b else np.nan,
+                    "band_also": b is not None,
+                    "source_id": e["source_id"],
+                    "confidence": e["confidence"],
+                }
             )
         else:
             records.append(
-                {"province_code": code, "status": "bounded", "value": np.nan, "lower": b["lower"], "upper": b["upper"],
-                 "band_also": True, "source_id": b["source_id"], "confidence": b["confidence"]}
+                {
+                    "province_code": code,
+                    "status": "bounded",
+                    "value": np.nan,
+                    "lower": b["lower"],
+                    "upper": b["upper"],
+                    "band_also": True,
+                    "source_id": b["source_id"],
+                    "confidence": b["confidence"],
+                }
             )
     out = pd.DataFrame.from_records(
         records, columns=["province_code", "status", "value", "lower", "upper", "band_also", "source_id", "confidence"]
@@ -176,8 +202,11 @@ def national_extreme_poverty(curated: pd.DataFrame, series: Sequence[str] = tupl
     ParseError
         Two statements of equal confidence for one round, or a non-numeric value.
     """
-    _require(curated, ["level", "indicator", "series_vintage", "year", "period", "value", "source_id", "confidence"],
-             "national_extreme_poverty")
+    _require(
+        curated,
+        ["level", "indicator", "series_vintage", "year", "period", "value", "source_id", "confidence"],
+        "national_extreme_poverty",
+    )
     sel = curated[
         (curated["level"] == "national")
         & (curated["indicator"] == "extreme_poverty_rate")
@@ -191,7 +220,9 @@ def national_extreme_poverty(curated: pd.DataFrame, series: Sequence[str] = tupl
     sel["rank"] = sel["confidence"].map(CONFIDENCE_RANK)
     if sel["rank"].isna().any():
         bad = sel.loc[sel["rank"].isna(), "confidence"].iloc[0]
-        raise ParseError(f"extreme_poverty_national.csv: unknown confidence grade {bad!r}; expected one of {list(CONFIDENCE_RANK)}")
+        raise ParseError(
+            f"extreme_poverty_national.csv: unknown confidence grade {bad!r}; expected one of {list(CONFIDENCE_RANK)}"
+        )
     sel = sel.sort_values(["series_vintage", "x", "rank"], ascending=[True, True, False], kind="stable")
     sel["primary"] = ~sel.duplicated(["series_vintage", "year", "period"])
     for _, grp in sel.groupby(["series_vintage", "year", "period"]):

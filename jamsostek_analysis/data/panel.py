@@ -86,7 +86,10 @@ _WEIGHTED_RULES: dict[str, tuple[tuple[str, ...], Any]] = {
     "susenas_mean": (("poor_thousand", "p0"), lambda g: g["poor_thousand"] / g["p0"]),
     "employed_mean": (("employed",), lambda g: g["employed"]),
     "labour_force_mean": (("employed", "tpt"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0)),
-    "working_age_mean": (("employed", "tpt", "tpak"), lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0) / (g["tpak"] / 100.0)),
+    "working_age_mean": (
+        ("employed", "tpt", "tpak"),
+        lambda g: g["employed"] / (1.0 - g["tpt"] / 100.0) / (g["tpak"] / 100.0),
+    ),
 }
 
 #: selection name of a BPS cell (e.g. 'tpt_b05') -> the panel column whose valid range applies
@@ -199,21 +202,29 @@ def select_variable(long: pd.DataFrame, spec: BpsSelection, column: str | None =
             ok |= (d["period"] == "Annual") & (d["year"].astype(int) <= spec.annual_until)
         d = d[ok]
     if d.empty:
-        raise PanelError(f"raw/bps/{spec.topic}: no province cells for {column} (title ~ {spec.title!r}, category ~ {spec.category!r}, periods {periods})")
+        raise PanelError(
+            f"raw/bps/{spec.topic}: no province cells for {column} (title ~ {spec.title!r}, category ~ {spec.category!r}, periods {periods})"
+        )
     d = d.assign(region_code=d["region_code"].astype(str), year=d["year"].astype(int))
     # with accepted periods, one cell per period (the first accepted period wins, documented);
     # without, any second cell of a province-year (e.g. an unexpected period column) is an error
-    _check_unique(d, ["region_code", "year", "period"] if periods is not None else ["region_code", "year"],
-                  f"raw/bps/{spec.topic} ({column})")
+    _check_unique(
+        d,
+        ["region_code", "year", "period"] if periods is not None else ["region_code", "year"],
+        f"raw/bps/{spec.topic} ({column})",
+    )
     order = {p: i for i, p in enumerate((periods or []) + ["Annual"])}
     d = d.assign(_rank=d["period"].map(order).fillna(len(order)), _na=d["value"].isna())
     d = d.sort_values(["region_code", "year", "_na", "_rank"], kind="stable")
     d = d.drop_duplicates(["region_code", "year"], keep="first")
     range_col = _SELECTION_COLUMN.get(column, column)
     if range_col in VALID_RANGES:
-        check_valid_ranges(d.rename(columns={"region_code": "province_code"}), f"raw/bps/{spec.topic}",
-                           {"value": range_col})
-    return d.rename(columns={"region_code": "province_code"})[["province_code", "year", "value", "period", "source_file"]].reset_index(drop=True)
+        check_valid_ranges(
+            d.rename(columns={"region_code": "province_code"}), f"raw/bps/{spec.topic}", {"value": range_col}
+        )
+    return d.rename(columns={"region_code": "province_code"})[
+        ["province_code", "year", "value", "period", "source_file"]
+    ].reset_index(drop=True)
 
 
 def _split_geography(cells: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +237,13 @@ def _split_geography(cells: pd.DataFrame) -> pd.DataFrame:
     years = sorted(cells["year"].unique())
     kal = set(has.loc[has["province_code"] == KALTARA, "year"])
     pap = set(has.loc[has["province_code"].isin(NEW_PAPUA), "year"])
-    return pd.DataFrame({"year": years, "kaltara": ["post" if y in kal else "pre" for y in years], "papua": ["post" if y in pap else "pre" for y in years]})
+    return pd.DataFrame(
+        {
+            "year": years,
+            "kaltara": ["post" if y in kal else "pre" for y in years],
+            "papua": ["post" if y in pap else "pre" for y in years],
+        }
+    )
 
 
 def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: str) -> None:
@@ -238,7 +255,9 @@ def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: st
     """
     _check_complete(panel, cells, column, source_id)
     geo = _split_geography(cells)
-    m = panel[["province_code", "year", "boundary"]].merge(cells[["province_code", "year", "value"]], on=["province_code", "year"], how="left")
+    m = panel[["province_code", "year", "boundary"]].merge(
+        cells[["province_code", "year", "value"]], on=["province_code", "year"], how="left"
+    )
     m = m.merge(geo, on="year", how="left")
     values = m["value"].to_numpy(dtype=float, copy=True)
     code = m["province_code"].to_numpy()
@@ -250,12 +269,20 @@ def _attach(panel: pd.DataFrame, cells: pd.DataFrame, column: str, source_id: st
     for i in np.flatnonzero(kal | pap):
         year = int(m["year"].iat[i])
         if kal[i]:
-            side = ("publishes Kalimantan Timur without Kalimantan Utara while the panel row includes it" if m["kaltara"].iat[i] == "post"
-                    else "has no Kalimantan Utara value, so its Kalimantan Timur may include it")
+            side = (
+                "publishes Kalimantan Timur without Kalimantan Utara while the panel row includes it"
+                if m["kaltara"].iat[i] == "post"
+                else "has no Kalimantan Utara value, so its Kalimantan Timur may include it"
+            )
         else:
-            side = ("is post-split (new Papua provinces published), panel row is not" if m["papua"].iat[i] == "post"
-                    else "is pre-split (no values for the new Papua provinces), panel row is not")
-        panel.iat[i, panel.columns.get_loc("geography_flag")] = _join_flags(panel["geography_flag"].iat[i], f"{column} NaN: {source_id} {year} {side}")
+            side = (
+                "is post-split (new Papua provinces published), panel row is not"
+                if m["papua"].iat[i] == "post"
+                else "is pre-split (no values for the new Papua provinces), panel row is not"
+            )
+        panel.iat[i, panel.columns.get_loc("geography_flag")] = _join_flags(
+            panel["geography_flag"].iat[i], f"{column} NaN: {source_id} {year} {side}"
+        )
         values[i] = np.nan
     panel[column] = values
 
@@ -271,7 +298,11 @@ def _check_complete(panel: pd.DataFrame, cells: pd.DataFrame, column: str, sourc
         codes = panel.loc[panel["year"] == year, "province_code"].astype(str)
         missing = sorted(c for c in codes if (c, year) not in have)
         if missing:
-            files = sorted(set(cells.loc[cells["year"] == year, "source_file"].astype(str))) if "source_file" in cells else []
+            files = (
+                sorted(set(cells.loc[cells["year"] == year, "source_file"].astype(str)))
+                if "source_file" in cells
+                else []
+            )
             raise PanelError(
                 f"{column} ({source_id}{': ' + ', '.join(files) if files else ''}), year {year}: no row for province(s) "
                 f"{', '.join(missing)}; expected one row per province of the panel ('-' or '...' for a missing value). "
@@ -290,6 +321,7 @@ def _mask_shifted_p1_2012(p1: pd.DataFrame, p0: pd.DataFrame) -> tuple[pd.DataFr
     (cells, codes)
         The P1 cells with the shifted ones set to NaN, and the codes affected (empty if clean).
     """
+
     def val(d: pd.DataFrame, code: str) -> float:
         v = d.loc[(d["province_code"] == code) & (d["year"] == 2012), "value"]
         return float(v.iloc[0]) if len(v) else np.nan
@@ -311,20 +343,30 @@ def _flag_shared_min_wage(panel: pd.DataFrame, min_count: int = 3) -> None:
     size = d.groupby(["year", "min_wage"])["province_code"].transform("size")
     for (year, value), g in d[size >= min_count].groupby(["year", "min_wage"]):
         codes = ", ".join(sorted(g["province_code"]))
-        _add_flag(panel, panel.index.isin(g.index), "quality_flag",
-                  f"min_wage kept as published but suspect: R2-A5 {int(year)} prints one value ({value:,.0f}) for provinces {codes}")
+        _add_flag(
+            panel,
+            panel.index.isin(g.index),
+            "quality_flag",
+            f"min_wage kept as published but suspect: R2-A5 {int(year)} prints one value ({value:,.0f}) for provinces {codes}",
+        )
 
 
 def _read_topic(bundle: Any, topic: str, cache: dict[str, pd.DataFrame], resolver: Any = None) -> pd.DataFrame:
     if topic not in cache:
         from jamsostek_analysis.data.sources.bps import read_bps_topic
 
-        cache[topic] = read_bps_topic(bundle, topic, resolver) if resolver is not None else read_bps_topic(bundle, topic)
+        cache[topic] = (
+            read_bps_topic(bundle, topic, resolver) if resolver is not None else read_bps_topic(bundle, topic)
+        )
     return cache[topic]
 
 
 def _skeleton(first_year: int, last_year: int, names: Mapping[str, str]) -> pd.DataFrame:
-    rows = [(c, names.get(c, ""), y, boundary_for_year(y)) for y in range(first_year, last_year + 1) for c in panel_province_set(y)]
+    rows = [
+        (c, names.get(c, ""), y, boundary_for_year(y))
+        for y in range(first_year, last_year + 1)
+        for c in panel_province_set(y)
+    ]
     panel = pd.DataFrame(rows, columns=["province_code", "province_name", "year", "boundary"])
     for col in ("geography_flag", "quality_flag", "aggregated_from"):
         panel[col] = ""
@@ -380,17 +422,25 @@ def _attach_bpjstk(panel: pd.DataFrame, compiled: pd.DataFrame, kemnaker: pd.Dat
     key = ["province_code", "year"]
     _check_complete(panel, kemnaker, "bpjstk_pu_kemnaker", "S01")
     _check_complete(panel, compiled, "bpjstk_pu", "R2-D1")
-    k = kemnaker[["province_code", "year", "bpjstk_pu", "bpjstk_bpu"]].rename(columns={"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
-    out = out.drop(columns=[c for c in ("bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker") if c in out]).merge(k, on=key, how="left")
+    k = kemnaker[["province_code", "year", "bpjstk_pu", "bpjstk_bpu"]].rename(
+        columns={"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"}
+    )
+    out = out.drop(columns=[c for c in ("bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker") if c in out]).merge(
+        k, on=key, how="left"
+    )
     if source == "compiled":
         c = compiled[["province_code", "year", "bpjstk_pu", "bpjstk_bpu", "bpjstk_presplit_papua"]]
         out = out.drop(columns=[x for x in ("bpjstk_pu", "bpjstk_bpu") if x in out]).merge(c, on=key, how="left")
         mix = out["bpjstk_presplit_papua"].fillna(False).astype(bool) & (out["boundary"] == "38")
         if mix.any():
             out.loc[mix, ["bpjstk_pu", "bpjstk_bpu"]] = np.nan
-            _add_flag(out, mix, "geography_flag",
-                      "bpjstk NaN: R2-D1 keeps pre-split Papua/Papua Barat while the row is the post-split province "
-                      "(use geography='34')")
+            _add_flag(
+                out,
+                mix,
+                "geography_flag",
+                "bpjstk NaN: R2-D1 keeps pre-split Papua/Papua Barat while the row is the post-split province "
+                "(use geography='34')",
+            )
         out = out.drop(columns="bpjstk_presplit_papua")
         has = out["bpjstk_pu"].notna() | out["bpjstk_bpu"].notna()
         out["bpjstk_source"] = np.where(has, "R2-D1", "")
@@ -484,7 +534,7 @@ def aggregate_to_34(
     in_group = pd.Series([(p, y) in groups for p, y in zip(par, panel["year"])], index=panel.index)
     keep = panel[~in_group]
     new_rows = []
-    for (p, y) in sorted(groups):
+    for p, y in sorted(groups):
         g = panel[in_group & (par == p) & (panel["year"] == y)]
         expected = sorted(members.get(p, [p]))
         complete = sorted(g["province_code"].astype(str)) == expected
@@ -508,7 +558,13 @@ def aggregate_to_34(
                 row[col] = float(x.sum()) if complete and not np.isnan(x).any() else np.nan
             elif rule == "popmean" or rule in _WEIGHTED_RULES:
                 x = g[col].astype(float).to_numpy()
-                ww = w if rule == "popmean" else _WEIGHTED_RULES[rule][1](g.astype({c: float for c in _WEIGHTED_RULES[rule][0]})).to_numpy(dtype=float)
+                ww = (
+                    w
+                    if rule == "popmean"
+                    else _WEIGHTED_RULES[rule][1](g.astype({c: float for c in _WEIGHTED_RULES[rule][0]})).to_numpy(
+                        dtype=float
+                    )
+                )
                 ok = complete and not np.isnan(x).any() and np.isfinite(ww).all() and (ww > 0).all()
                 row[col] = float((x * ww).sum() / ww.sum()) if ok else np.nan
             elif rule == "nan":
@@ -519,7 +575,9 @@ def aggregate_to_34(
                 raise PanelError(f"aggregate_to_34: unknown rule {rule!r} for column {col}")
         if not complete and "geography_flag" in panel:
             found = sorted(g["province_code"].astype(str))
-            row["geography_flag"] = _join_flags(row["geography_flag"], f"aggregate NaN: members {expected} expected, found {found}")
+            row["geography_flag"] = _join_flags(
+                row["geography_flag"], f"aggregate NaN: members {expected} expected, found {found}"
+            )
         new_rows.append(row)
     out = pd.concat([keep, pd.DataFrame(new_rows, columns=panel.columns)], ignore_index=True)
     return out.sort_values(["year", "province_code"], kind="stable").reset_index(drop=True)
@@ -533,7 +591,9 @@ def aggregate_to_34(
 WINDOW_COLUMN = "p0"
 
 
-def panel_window(cells: Mapping[str, pd.DataFrame], first_year: int | None = None, last_year: int | None = None) -> tuple[int, int]:
+def panel_window(
+    cells: Mapping[str, pd.DataFrame], first_year: int | None = None, last_year: int | None = None
+) -> tuple[int, int]:
     """Inclusive year window of the panel: the given years, else the years of the P0 cells.
 
     The panel's rows are the provinces of the BPS poverty tables, so by default its years are the first
@@ -548,7 +608,9 @@ def panel_window(cells: Mapping[str, pd.DataFrame], first_year: int | None = Non
     have = cells[WINDOW_COLUMN]
     years = have.loc[have["value"].notna(), "year"].astype(int)
     if years.empty and (first_year is None or last_year is None):
-        raise PanelError(f"panel years: no {WINDOW_COLUMN} value in raw/bps/poverty_province to take the years from; pass first_year and last_year")
+        raise PanelError(
+            f"panel years: no {WINDOW_COLUMN} value in raw/bps/poverty_province to take the years from; pass first_year and last_year"
+        )
     first = int(years.min()) if first_year is None else int(first_year)
     last = int(years.max()) if last_year is None else int(last_year)
     if first > last:
@@ -581,9 +643,12 @@ def _warn_outside_window(cells: Mapping[str, pd.DataFrame], first: int, last: in
     first, last = window
     if len(out):
         what = "; ".join(f"{r.column} {r.years} (file(s) {r.source_file})" for r in out.itertuples())
-        warnings.warn(f"panel years {first}-{last}: published values outside the panel are not used: {what}. "
-                      "Pass first_year/last_year (panel --first-year/--last-year) to include them.",
-                      PanelWindowWarning, stacklevel=3)
+        warnings.warn(
+            f"panel years {first}-{last}: published values outside the panel are not used: {what}. "
+            "Pass first_year/last_year (panel --first-year/--last-year) to include them.",
+            PanelWindowWarning,
+            stacklevel=3,
+        )
 
 
 def year_ranges(years: Any) -> str:
@@ -631,11 +696,19 @@ def _read_sources(bundle: Any) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, p
     # the small secondary sources first, so that a malformed one fails fast
     compiled = read_compiled_panel(bundle, resolver)
     kemnaker = read_kemnaker_participants(bundle, resolver)
-    check_valid_ranges(compiled, "raw/compiled (R2-D1)", {"employed": "employed", "employees_buruh": "employees",
-                                                          "bpjstk_pu": "bpjstk_pu", "bpjstk_bpu": "bpjstk_bpu"})
-    check_valid_ranges(kemnaker, "raw/kemnaker (S01)", {"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"})
-    cells = {name: select_variable(_read_topic(bundle, sel.topic, cache, resolver), sel, name)
-             for col in bps_columns() for name, sel in zip(col.selection_names(), col.select)}
+    check_valid_ranges(
+        compiled,
+        "raw/compiled (R2-D1)",
+        {"employed": "employed", "employees_buruh": "employees", "bpjstk_pu": "bpjstk_pu", "bpjstk_bpu": "bpjstk_bpu"},
+    )
+    check_valid_ranges(
+        kemnaker, "raw/kemnaker (S01)", {"bpjstk_pu": "bpjstk_pu_kemnaker", "bpjstk_bpu": "bpjstk_bpu_kemnaker"}
+    )
+    cells = {
+        name: select_variable(_read_topic(bundle, sel.topic, cache, resolver), sel, name)
+        for col in bps_columns()
+        for name, sel in zip(col.selection_names(), col.select)
+    }
     for col, src in COMPILED_COLUMNS.items():
         cells[col] = compiled[["province_code", "year", src, "source_file"]].rename(columns={src: "value"})
     return cells, compiled, kemnaker
@@ -656,7 +729,9 @@ def _attach_published(panel: pd.DataFrame, cells: dict[str, pd.DataFrame]) -> pd
     if shifted:
         m = (panel["year"] == 2012) & panel["province_code"].isin(shifted)
         _add_flag(panel, m, "quality_flag", "p1 NaN: 2012 P1 export rows shifted from Kalimantan Utara downward (B01)")
-    rounds = panel[["province_code", "year"]].merge(cells["p0"][["province_code", "year", "period"]], on=["province_code", "year"], how="left")["period"]
+    rounds = panel[["province_code", "year"]].merge(
+        cells["p0"][["province_code", "year", "period"]], on=["province_code", "year"], how="left"
+    )["period"]
     panel["poverty_round"] = rounds.map({"March": "March", "Annual": "March (Tahunan column)"}).fillna("").to_numpy()
     panel.loc[panel["p0"].isna(), "poverty_round"] = ""
     panel = add_poverty_population(panel)
@@ -718,13 +793,30 @@ def build_province_panel(
     cells, compiled, kemnaker = _read_sources(bundle)
     first, last = panel_window(cells, first_year, last_year)
     # a window side the caller chose drops cells on purpose; a side taken from the data warns
-    _warn_outside_window({**cells, "bpjstk_pu_kemnaker": kemnaker.rename(columns={"bpjstk_pu": "value"}),
-                          "bpjstk_pu": compiled.rename(columns={"bpjstk_pu": "value"})},
-                         first if first_year is None else -10**6, last if last_year is None else 10**6, (first, last))
+    _warn_outside_window(
+        {
+            **cells,
+            "bpjstk_pu_kemnaker": kemnaker.rename(columns={"bpjstk_pu": "value"}),
+            "bpjstk_pu": compiled.rename(columns={"bpjstk_pu": "value"}),
+        },
+        first if first_year is None else -(10**6),
+        last if last_year is None else 10**6,
+        (first, last),
+    )
     panel = _skeleton(first, last, dict(zip(crosswalk["province_code_38"], crosswalk["province_name_38"])))
     panel = _attach_published(panel, cells)
 
-    for col in ("bpjstk_pu", "bpjstk_bpu", "bpjstk_pu_kemnaker", "bpjstk_bpu_kemnaker", "bpjstk_active", "bpjstk_source", "coverage_rate", "coverage_pu_rate", "coverage_bpu_rate"):
+    for col in (
+        "bpjstk_pu",
+        "bpjstk_bpu",
+        "bpjstk_pu_kemnaker",
+        "bpjstk_bpu_kemnaker",
+        "bpjstk_active",
+        "bpjstk_source",
+        "coverage_rate",
+        "coverage_pu_rate",
+        "coverage_bpu_rate",
+    ):
         panel[col] = np.nan if col != "bpjstk_source" else ""
     panel = panel[PANEL_COLUMNS]
 
@@ -778,10 +870,16 @@ def data_dictionary(panel: pd.DataFrame | None = None) -> pd.DataFrame:
             panel = build_province_panel()
     missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
     if missing:
-        raise PanelError(f"data_dictionary: the panel has no column(s) {missing}; expected build_province_panel() output")
-    names = PANEL_COLUMNS + [c for c in MODELLED_COLUMNS if c in panel.columns]  # MODELLED entries where the panel has them
-    rows = [(c.name, c.definition, c.unit, c.source_id, c.survey_round, years_available(panel, c.name), c.notes)
-            for c in (REGISTRY[n] for n in names)]
+        raise PanelError(
+            f"data_dictionary: the panel has no column(s) {missing}; expected build_province_panel() output"
+        )
+    names = PANEL_COLUMNS + [
+        c for c in MODELLED_COLUMNS if c in panel.columns
+    ]  # MODELLED entries where the panel has them
+    rows = [
+        (c.name, c.definition, c.unit, c.source_id, c.survey_round, years_available(panel, c.name), c.notes)
+        for c in (REGISTRY[n] for n in names)
+    ]
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
 
 

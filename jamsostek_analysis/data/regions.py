@@ -199,9 +199,7 @@ class RegionResolver:
     @classmethod
     def from_bundle(cls, bundle: DataBundle) -> RegionResolver:
         """Build from a :class:`~jamsostek_analysis.data.bundle.DataBundle` (user additions win)."""
-        return cls.from_files(
-            bundle.path(CROSSWALK_FILE), bundle.path(CURATED_CODES_FILE), bundle.path(DISTRICTS_FILE)
-        )
+        return cls.from_files(bundle.path(CROSSWALK_FILE), bundle.path(CURATED_CODES_FILE), bundle.path(DISTRICTS_FILE))
 
     @classmethod
     def from_data_dir(cls, data_dir: str | Path) -> RegionResolver:
@@ -227,9 +225,18 @@ class RegionResolver:
         RegionError
             If a table lacks a column, a code is malformed, or one name maps to two provinces.
         """
-        xw = _read_codes_csv(crosswalk, ["province_code_38", "province_name_38", "province_code_34",
-                                          "province_name_34", "province_code_33_pre2012",
-                                          "province_name_33_pre2012", "alt_names"])
+        xw = _read_codes_csv(
+            crosswalk,
+            [
+                "province_code_38",
+                "province_name_38",
+                "province_code_34",
+                "province_name_34",
+                "province_code_33_pre2012",
+                "province_name_33_pre2012",
+                "alt_names",
+            ],
+        )
         cur = _read_codes_csv(curated_codes, ["region_code", "region_name"])
         dist = _read_codes_csv(districts, ["district_code", "district_name", "province_code", "province_code_38"])
 
@@ -273,8 +280,12 @@ class RegionResolver:
         dkeys: dict[str, list[DistrictMatch]] = {}
         for i, r in enumerate(dist.itertuples(index=False), start=2):
             src = f"{districts}, row {i}"
-            m = DistrictMatch(_check_code(r.district_code, 4, src), str(r.district_name),
-                              _check_code(r.province_code, 2, src), _check_code(r.province_code_38, 2, src))
+            m = DistrictMatch(
+                _check_code(r.district_code, 4, src),
+                str(r.district_name),
+                _check_code(r.province_code, 2, src),
+                _check_code(r.province_code_38, 2, src),
+            )
             if m.code in districts_by_code:
                 raise RegionError(f"{src}: district code {m.code} listed twice")
             if m.province_code_38 not in provinces:
@@ -303,8 +314,10 @@ class RegionResolver:
         """
         code = self.province_or_none(name)
         if code is None or code == NATIONAL_CODE:
-            raise RegionError(f"{_where(file, row)}unknown province name {name!r} "
-                              "(not in the crosswalk, its alt_names or PROVINCE_ALIASES)")
+            raise RegionError(
+                f"{_where(file, row)}unknown province name {name!r} "
+                "(not in the crosswalk, its alt_names or PROVINCE_ALIASES)"
+            )
         return code
 
     def province_or_none(self, name: str) -> str | None:
@@ -378,8 +391,11 @@ class RegionResolver:
         for group in groups:  # in order of preference; the first group left after the province filter wins
             if province is not None:
                 p = str(province)
-                group = tuple(m for m in group if p in (m.province_code, m.province_code_38)
-                              or (p == "64" and m.province_code == "65"))
+                group = tuple(
+                    m
+                    for m in group
+                    if p in (m.province_code, m.province_code_38) or (p == "64" and m.province_code == "65")
+                )
             if group:
                 cands = list(group)
                 break
@@ -413,7 +429,7 @@ class RegionResolver:
             for i in range(depth):
                 seen: dict[str, DistrictMatch] = {}
                 for g in parts:
-                    for d in (g[i] if i < len(g) else ()):
+                    for d in g[i] if i < len(g) else ():
                         seen[d.code] = d
                 merged.append(tuple(seen.values()))
             return tuple(merged)
@@ -491,8 +507,10 @@ class RegionResolver:
                     raise RegionError(f"{_where(file, row)}expected the national total (INDONESIA), found {name!r}")
                 return NATIONAL_CODE, "national"
             if code is None or code == NATIONAL_CODE:
-                raise RegionError(f"{_where(file, row)}unknown province name {name!r} "
-                                  "(not in the crosswalk, its alt_names or PROVINCE_ALIASES)")
+                raise RegionError(
+                    f"{_where(file, row)}unknown province name {name!r} "
+                    "(not in the crosswalk, its alt_names or PROVINCE_ALIASES)"
+                )
             return code, "province"
         if level is None:
             code = self.province_or_none(name)
@@ -547,7 +565,9 @@ def province_crosswalk(bundle: DataBundle | str | Path | None = None) -> pd.Data
     for c in ("province_code_38", "province_code_34", "province_code_33_pre2012"):
         bad = df.index[~df[c].str.fullmatch(r"\d{2}")]
         if len(bad):
-            raise RegionError(f"{path}, row {bad[0] + 2}, column {c}: expected a 2-digit code, found {df.at[bad[0], c]!r}")
+            raise RegionError(
+                f"{path}, row {bad[0] + 2}, column {c}: expected a 2-digit code, found {df.at[bad[0], c]!r}"
+            )
     return df
 
 

@@ -157,9 +157,7 @@ class ConfidenceSet:
         return [[None if math.isinf(a) else a, None if math.isinf(b) else b] for a, b in self.intervals]
 
 
-def set_from_segments(
-    breaks: np.ndarray, inside: np.ndarray, level: float = float("nan")
-) -> ConfidenceSet:
+def set_from_segments(breaks: np.ndarray, inside: np.ndarray, level: float = float("nan")) -> ConfidenceSet:
     """Set from sorted breakpoints ``b_1 < ... < b_m`` and membership of the ``m + 1`` segments.
 
     ``inside[j]`` says whether the open segment ``(b_j, b_{j+1})`` (with ``b_0 = -inf`` and

@@ -330,10 +330,14 @@ class _FEProjection:
         M1 = np.empty((self.L1, self.K))
         ZZ = np.empty((self.K, self.K))
         for ca, Ka, oa in zip(self.rest, self.rest_levels, self.offsets):
-            M1[:, oa:oa + Ka] = np.bincount(self.c1 * Ka + ca, weights=self.w, minlength=self.L1 * Ka).reshape(
-                self.L1, Ka) * self.invW1[:, None]
+            M1[:, oa : oa + Ka] = (
+                np.bincount(self.c1 * Ka + ca, weights=self.w, minlength=self.L1 * Ka).reshape(self.L1, Ka)
+                * self.invW1[:, None]
+            )
             for cb, Kb, ob in zip(self.rest, self.rest_levels, self.offsets):
-                ZZ[oa:oa + Ka, ob:ob + Kb] = np.bincount(ca * Kb + cb, weights=self.w, minlength=Ka * Kb).reshape(Ka, Kb)
+                ZZ[oa : oa + Ka, ob : ob + Kb] = np.bincount(ca * Kb + cb, weights=self.w, minlength=Ka * Kb).reshape(
+                    Ka, Kb
+                )
         ZZ -= M1.T @ (W1[:, None] * M1)
         self.M1 = M1
         self.Q = _pinv_psd(ZZ)
@@ -388,7 +392,7 @@ def _cluster_blocks(codes: np.ndarray, max_elems: int = 4_000_000):
         gs = np.flatnonzero(counts == m)
         step = max(1, max_elems // int(m * max(m, 8)))
         for a in range(0, gs.size, step):
-            g = gs[a:a + step]
+            g = gs[a : a + step]
             yield g, order[starts[g][:, None] + np.arange(m)]
 
 
@@ -453,7 +457,7 @@ def _bm_df(a: np.ndarray, X: np.ndarray, B: np.ndarray, codes: np.ndarray, proj:
         if proj.K:
             E = np.empty((G, proj.K))
             for c, Kf, o in zip(proj.rest, proj.rest_levels, proj.offsets):
-                E[:, o:o + Kf] = np.bincount(codes * Kf + c, weights=sa, minlength=G * Kf).reshape(G, Kf)
+                E[:, o : o + Kf] = np.bincount(codes * Kf + c, weights=sa, minlength=G * Kf).reshape(G, Kf)
             if proj.nested1:
                 FM = np.empty((G, proj.K))
                 for j in range(proj.K):
@@ -467,7 +471,7 @@ def _bm_df(a: np.ndarray, X: np.ndarray, B: np.ndarray, codes: np.ndarray, proj:
     Cm = np.zeros((r, r))
     o = 0
     for blk in C:
-        Cm[o:o + blk.shape[0], o:o + blk.shape[0]] = blk
+        Cm[o : o + blk.shape[0], o : o + blk.shape[0]] = blk
         o += blk.shape[0]
     Kmat = Um.T @ Um
     CK = Cm @ Kmat
@@ -684,7 +688,9 @@ class VcovEstimator:
 VCOV_REGISTRY: dict[str, VcovEstimator] = {}
 
 
-def register_vcov(name: str, *, clustered: bool, convention: str) -> Callable[[Callable[..., VcovEstimate]], Callable[..., VcovEstimate]]:
+def register_vcov(
+    name: str, *, clustered: bool, convention: str
+) -> Callable[[Callable[..., VcovEstimate]], Callable[..., VcovEstimate]]:
     """Decorator registering ``compute(fitted, **options) -> VcovEstimate`` under ``name``."""
 
     def deco(fn: Callable[..., VcovEstimate]) -> Callable[..., VcovEstimate]:
@@ -707,7 +713,11 @@ def get_vcov(name: str) -> VcovEstimator:
         raise EstimationError(f"vcov must be one of {vcov_names()}, got {name!r}") from None
 
 
-@register_vcov("iid", clustered=False, convention="s^2 = SSR/(N-k-A); t with N-k-A df (statsmodels OLS with dummies, pyfixest 'iid')")
+@register_vcov(
+    "iid",
+    clustered=False,
+    convention="s^2 = SSR/(N-k-A); t with N-k-A df (statsmodels OLS with dummies, pyfixest 'iid')",
+)
 def _iid(f: FittedDesign, **_: Any) -> VcovEstimate:
     n, k = np.shape(f.X)
     A = f.n_absorbed
@@ -719,7 +729,11 @@ def _iid(f: FittedDesign, **_: Any) -> VcovEstimate:
     )
 
 
-@register_vcov("hetero", clustered=False, convention="HC1: N/(N-k-A); t with N-k-A df (statsmodels HC1 with dummies, pyfixest 'hetero')")
+@register_vcov(
+    "hetero",
+    clustered=False,
+    convention="HC1: N/(N-k-A); t with N-k-A df (statsmodels HC1 with dummies, pyfixest 'hetero')",
+)
 def _hetero(f: FittedDesign, **_: Any) -> VcovEstimate:
     n, k = np.shape(f.X)
     A = f.n_absorbed

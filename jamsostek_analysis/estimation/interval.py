@@ -25,7 +25,6 @@ from jamsostek_analysis.estimation.results import CoefResult
 __all__ = ["IntervalResult", "interval_regression"]
 
 
-
 @dataclass
 class IntervalResult(CoefResult):
     """Maximum-likelihood interval (censored normal) regression of :func:`interval_regression`.
@@ -94,9 +93,21 @@ class IntervalResult(CoefResult):
 
     def _extra_tidy_rows(self, alpha: float) -> pd.DataFrame:
         ci = self.conf_int(alpha).loc["sigma"]
-        return pd.DataFrame([{"term": "sigma", "estimate": self.sigma, "std_error": self.sigma_se, "statistic": np.nan,
-                              "p_value": np.nan, "conf_low": ci["ci_low"], "conf_high": ci["ci_high"], "df": np.inf,
-                              "vcov": self.vcov_name}])
+        return pd.DataFrame(
+            [
+                {
+                    "term": "sigma",
+                    "estimate": self.sigma,
+                    "std_error": self.sigma_se,
+                    "statistic": np.nan,
+                    "p_value": np.nan,
+                    "conf_low": ci["ci_low"],
+                    "conf_high": ci["ci_high"],
+                    "df": np.inf,
+                    "vcov": self.vcov_name,
+                }
+            ]
+        )
 
     def provenance(self) -> dict[str, Any]:
         """Sample, weights and covariance convention behind the numbers."""
@@ -157,7 +168,10 @@ class IntervalResult(CoefResult):
             "converged": bool(self.converged),
             "provenance": self.provenance(),
             "coefficients": {
-                r.term: {k: f(getattr(r, k)) for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")}
+                r.term: {
+                    k: f(getattr(r, k))
+                    for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+                }
                 for r in tab.itertuples(index=False)
             },
         }
@@ -309,7 +323,9 @@ def interval_regression(
         bad = w.notna() & (w <= 0)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EstimationError(f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w.iloc[pos]!r}")
+            raise EstimationError(
+                f"weights column {weights!r} must be positive; row {data.index[pos]!r} has {w.iloc[pos]!r}"
+            )
         ok &= w.notna()
     if cluster:
         cm = data[cluster].isna()

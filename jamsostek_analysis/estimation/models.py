@@ -200,8 +200,11 @@ class PanelResult(CoefResult):
         from scipy import stats
 
         dfs = self._df_vector()
-        q = np.where(np.isfinite(dfs), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(dfs), dfs, 1.0)),
-                     stats.norm.ppf(1 - alpha / 2))
+        q = np.where(
+            np.isfinite(dfs),
+            stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(dfs), dfs, 1.0)),
+            stats.norm.ppf(1 - alpha / 2),
+        )
         return pd.DataFrame(
             {"ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse},
             index=self.params.index,
@@ -312,14 +315,13 @@ class PanelResult(CoefResult):
         """
         from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
 
-        return wild_cluster_bootstrap(self, self.x[0] if param is None else param, B=B, weight_type=weight_type,
-                                      seed=seed, **kw)
+        return wild_cluster_bootstrap(
+            self, self.x[0] if param is None else param, B=B, weight_type=weight_type, seed=seed, **kw
+        )
 
     def _drop_text(self) -> str:
         used = self.n_input - self.n_dropped
-        diff = (
-            f" ({self.nobs} differences built from {used} input rows)" if self.model in ("fd", "ld") else ""
-        )
+        diff = f" ({self.nobs} differences built from {used} input rows)" if self.model in ("fd", "ld") else ""
         if self.n_dropped == 0 and not any(self.drop_reasons.values()):
             return f"No rows dropped: all {self.n_input} input rows used{diff}."
         parts = "; ".join(f"{k}: {v}" for k, v in self.drop_reasons.items() if v)
@@ -367,7 +369,10 @@ class PanelResult(CoefResult):
         f = _finite_or_none
         tab = self.coef_table(alpha)
         coefs = {
-            name: {k: f(tab.loc[name, k]) for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df")}
+            name: {
+                k: f(tab.loc[name, k])
+                for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "df")
+            }
             for name in tab.index
         }
         out = {
@@ -711,8 +716,21 @@ class _Sample:
 
 
 def _validate(
-    data: pd.DataFrame, y: str, x, controls, unit: str, time: str, fe, model: str, cluster, vcov, weights,
-    lags, leads, ld_span, cr2_df,
+    data: pd.DataFrame,
+    y: str,
+    x,
+    controls,
+    unit: str,
+    time: str,
+    fe,
+    model: str,
+    cluster,
+    vcov,
+    weights,
+    lags,
+    leads,
+    ld_span,
+    cr2_df,
 ) -> _Spec:
     """Check the arguments of :func:`fit_panel` and resolve its defaults (EstimationError if invalid)."""
     if not isinstance(data, pd.DataFrame):
@@ -744,9 +762,22 @@ def _validate(
     dup = [v for v in xs + ctrls if (xs + ctrls).count(v) > 1 or v == y]
     if dup:
         raise EstimationError(f"column(s) {sorted(set(dup))} appear more than once among y, x and controls")
-    spec = _Spec(y=y, xs=xs, ctrls=ctrls, unit=unit, time=time, fe_cols=fe_cols, model=model,
-                 clus_col=cluster if clustered else None, vcov=vcov, weights=weights,
-                 lags=int(lags), leads=int(leads), ld_span=ld_span, cr2_df=cr2_df)
+    spec = _Spec(
+        y=y,
+        xs=xs,
+        ctrls=ctrls,
+        unit=unit,
+        time=time,
+        fe_cols=fe_cols,
+        model=model,
+        clus_col=cluster if clustered else None,
+        vcov=vcov,
+        weights=weights,
+        lags=int(lags),
+        leads=int(leads),
+        ld_span=ld_span,
+        cr2_df=cr2_df,
+    )
     used = [y, *xs, *ctrls, *fe_cols]
     if spec.clus_col is not None:
         used.append(spec.clus_col)
@@ -816,7 +847,10 @@ def _check_unique_unit_time(data: pd.DataFrame, spec: _Spec, ucode: np.ndarray, 
     if dupl.any():
         rows = ok[dupl]
         same = rows[key[dupl] == key[dupl][0]]
-        u, t = (v.item() if hasattr(v, "item") else v for v in (data[spec.unit].iloc[same[0]], data[spec.time].iloc[same[0]]))
+        u, t = (
+            v.item() if hasattr(v, "item") else v
+            for v in (data[spec.unit].iloc[same[0]], data[spec.time].iloc[same[0]])
+        )
         raise EstimationError(
             f"duplicate ({spec.unit}, {spec.time}) = ({u!r}, {t!r}) in rows "
             f"{', '.join(repr(data.index[i]) for i in same[:5])}; the two-way fixed-effects model needs one "
@@ -947,9 +981,16 @@ def _build_sample(data: pd.DataFrame, spec: _Spec) -> _Sample:
         for c in diff_cols:
             est[c] -= values[c][base]
     return _Sample(
-        rows=rows, base=base, values=est, regs=regs, extra_x=extra_x, fe_codes=fe_codes,
-        cluster=_compact(labels[spec.clus_col][rows]) if spec.clus_col else None, reasons=reasons,
-        n_input=n_input, time_values=tvals[rows] if tvals is not None else None,
+        rows=rows,
+        base=base,
+        values=est,
+        regs=regs,
+        extra_x=extra_x,
+        fe_codes=fe_codes,
+        cluster=_compact(labels[spec.clus_col][rows]) if spec.clus_col else None,
+        reasons=reasons,
+        n_input=n_input,
+        time_values=tvals[rows] if tvals is not None else None,
         time_start=tvals[base] if spec.model == "ld" else None,
     )
 
@@ -1154,8 +1195,18 @@ def fit_panel(
     w = sample.values[spec.weights] if spec.weights else None
     yc = yt if fe_codes else (yraw - np.average(yraw, weights=w)) * sw  # outcome net of FE / mean
     _check_residuals(yc, resid, y, bool(fe_codes), float(_norm(yraw * sw)))
-    inputs = _VarianceInputs(X=Xt, resid=resid, cluster=ccodes, fe_codes=tuple(fe_codes), weights=w, names=names,
-                             n_absorbed=A, n_absorbed_ssc=A_ssc, df_resid=df_resid, cluster_name=spec.clus_col)
+    inputs = _VarianceInputs(
+        X=Xt,
+        resid=resid,
+        cluster=ccodes,
+        fe_codes=tuple(fe_codes),
+        weights=w,
+        names=names,
+        n_absorbed=A,
+        n_absorbed_ssc=A_ssc,
+        df_resid=df_resid,
+        cluster_name=spec.clus_col,
+    )
     V, df_t, ssc_text, extra, df_params = _variance(inputs, spec.vcov, spec.cr2_df)
     se = np.sqrt(np.diag(V))
     if inference.get_vcov(spec.vcov).clustered:
@@ -1169,8 +1220,16 @@ def fit_panel(
     idx = pd.Index(names, name="term")
     tss = float(yc @ yc)
     r2 = 1 - float(resid @ resid) / tss if tss > 0 else float("nan")
-    design = PanelDesign(y_tilde=yt, X_tilde=Xt, cluster=ccodes, names=names, weights=w, fe_codes=tuple(fe_codes),
-                         n_absorbed=A, k_ssc=k + A_ssc)
+    design = PanelDesign(
+        y_tilde=yt,
+        X_tilde=Xt,
+        cluster=ccodes,
+        names=names,
+        weights=w,
+        fe_codes=tuple(fe_codes),
+        n_absorbed=A,
+        k_ssc=k + A_ssc,
+    )
     used = np.zeros(sample.n_input, dtype=bool)
     used[sample.rows] = True
     if sample.base is not None:

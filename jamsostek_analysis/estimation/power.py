@@ -324,8 +324,7 @@ class _Moments:
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError as exc:
             raise EstimationError(
-                "the unit + year dummies and x are collinear (x has no within variation or the "
-                "panel is not connected)"
+                "the unit + year dummies and x are collinear (x has no within variation or the panel is not connected)"
             ) from exc
         W = np.empty_like(ZtZ)
         ES = E @ S_inv
@@ -401,9 +400,7 @@ def _prepare(panel: pd.DataFrame, y: str | None, x: str, unit: str, time: str):
     value_cols = [v for v in (y, x) if v is not None]
     miss = df[value_cols].isna().any(axis=1)
     dropped = df.loc[miss, [unit, time]].copy()
-    dropped["missing"] = [
-        ",".join(c for c in value_cols if pd.isna(df.at[i, c])) for i in dropped.index
-    ]
+    dropped["missing"] = [",".join(c for c in value_cols if pd.isna(df.at[i, c])) for i in dropped.index]
     df = df.loc[~miss]
     # singletons (a unit or a year with one observation), iteratively, as fit_panel does
     codes = [factorize(df[unit].to_numpy()), factorize(df[time].to_numpy())] if len(df) else []
@@ -502,10 +499,14 @@ def estimate_design_parameters(
             notes.append("expected residual autocorrelation does not depend on rho (e.g. T = 2): rho not identified")
         elif rho_raw <= min(g_lo, g_hi):
             rho_corr = lo if g_lo < g_hi else hi
-            notes.append(f"raw autocorrelation {rho_raw:.3f} below the attainable range: corrected rho set to {rho_corr}")
+            notes.append(
+                f"raw autocorrelation {rho_raw:.3f} below the attainable range: corrected rho set to {rho_corr}"
+            )
         elif rho_raw >= max(g_lo, g_hi):
             rho_corr = hi if g_hi > g_lo else lo
-            notes.append(f"raw autocorrelation {rho_raw:.3f} above the attainable range: corrected rho set to {rho_corr}")
+            notes.append(
+                f"raw autocorrelation {rho_raw:.3f} above the attainable range: corrected rho set to {rho_corr}"
+            )
         else:
             rho_corr = float(optimize.brentq(lambda r: mom.ratio(r) - rho_raw, lo, hi, xtol=1e-10))
 
@@ -623,7 +624,9 @@ def simulate_panel(params: DesignParameters, beta: float, *, seed: int | np.rand
         }
     )
     out.attrs["simulated"] = True
-    out.attrs["note"] = f"{SIMULATED_NOTE}; beta={beta}, sigma_a={params.sigma_a:.4g}, sigma_e={params.sigma_e:.4g}, rho={params.rho:.4g}"
+    out.attrs["note"] = (
+        f"{SIMULATED_NOTE}; beta={beta}, sigma_a={params.sigma_a:.4g}, sigma_e={params.sigma_e:.4g}, rho={params.rho:.4g}"
+    )
     return out
 
 
@@ -854,8 +857,17 @@ class MDEResult:
         df = pd.DataFrame(rows, columns=["method", "mde", "mc_se", "se"])
         df["mde_per_sd_x"] = df["mde"] * self.sd_x_within
         df["mc_se_per_sd_x"] = df["mc_se"] * self.sd_x_within
-        df.attrs.update(simulated=True, power=self.power, alpha=self.alpha, df=self.df, y=self.y, x=self.x,
-                        sd_x_within=self.sd_x_within, inference=self.inference, size_simulated=self.size_simulated)
+        df.attrs.update(
+            simulated=True,
+            power=self.power,
+            alpha=self.alpha,
+            df=self.df,
+            y=self.y,
+            x=self.x,
+            sd_x_within=self.sd_x_within,
+            inference=self.inference,
+            size_simulated=self.size_simulated,
+        )
         return df
 
 
@@ -996,9 +1008,16 @@ def simulate_wcr_sets(
     sets, dev = [], np.empty(n_sims)
     for s in range(n_sims):
         res = wild_cluster_bootstrap_arrays(
-            Et[:, s], xt[:, None], st.unit_codes, B=B, weight_type=weight_type,
-            seed=np.random.default_rng(np.random.SeedSequence([seed, 104729, s])), alpha=alpha, fe=fe,
-            n_absorbed=n_absorbed, full_enumeration=False,
+            Et[:, s],
+            xt[:, None],
+            st.unit_codes,
+            B=B,
+            weight_type=weight_type,
+            seed=np.random.default_rng(np.random.SeedSequence([seed, 104729, s])),
+            alpha=alpha,
+            fe=fe,
+            n_absorbed=n_absorbed,
+            full_enumeration=False,
         )
         sets.append(res.conf_set)
         dev[s] = res.estimate
@@ -1075,13 +1094,25 @@ def wcr_minimum_detectable_effect(
         boots[b] = _mde_from_rejections(cand, rejected, power, rng.integers(0, n_sims, n_sims))
     se_sim = float(dev.std(ddof=1))
     return MDEResult(
-        power=power, alpha=alpha, df=np.nan, n_sims=n_sims, seed=seed,
-        se_analytic=analytic_se(params), se_simulated=se_sim, mean_se=np.nan,
+        power=power,
+        alpha=alpha,
+        df=np.nan,
+        n_sims=n_sims,
+        seed=seed,
+        se_analytic=analytic_se(params),
+        se_simulated=se_sim,
+        mean_se=np.nan,
         size_simulated=float(_set_power(sets, np.array([0.0]))[0]),
-        mde_analytic=np.nan, mde_analytic_simse=np.nan, mde_analytic_mc_se=np.nan,
-        mde_simulated=mde, mde_simulated_mc_se=float(np.std(boots, ddof=1)),
+        mde_analytic=np.nan,
+        mde_analytic_simse=np.nan,
+        mde_analytic_mc_se=np.nan,
+        mde_simulated=mde,
+        mde_simulated_mc_se=float(np.std(boots, ddof=1)),
         mde_simulated_ci=(float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))),
-        sd_x_within=params.sd_x_within, y=params.y, x=params.x, inference=wcr_label(B, weight_type),
+        sd_x_within=params.sd_x_within,
+        y=params.y,
+        x=params.x,
+        inference=wcr_label(B, weight_type),
     )
 
 
@@ -1147,13 +1178,24 @@ def mde_table(
                     m = minimum_detectable_effect(d, n_sims=n_sims, seed=seed, inference=inf)
                 if inf == "CRV1":
                     designs[(outcome, name)] = (d, m)
-                rows.append({
-                    "outcome": outcome.upper(), "rho_variant": name, "inference": m.inference, "df": m.df, "rho": d.rho,
-                    "sigma_e": d.sigma_e, "se_analytic": m.se_analytic, "mde_analytic": m.mde_analytic,
-                    "mde_simulated": m.mde_simulated, "mde_simulated_mc_se": m.mde_simulated_mc_se,
-                    "size_simulated": m.size_simulated, "sd_x_within": d.sd_x_within,
-                    "mde_per_sd_x": m.mde_simulated_per_sd, "beta_hat": d.beta_hat,
-                })
+                rows.append(
+                    {
+                        "outcome": outcome.upper(),
+                        "rho_variant": name,
+                        "inference": m.inference,
+                        "df": m.df,
+                        "rho": d.rho,
+                        "sigma_e": d.sigma_e,
+                        "se_analytic": m.se_analytic,
+                        "mde_analytic": m.mde_analytic,
+                        "mde_simulated": m.mde_simulated,
+                        "mde_simulated_mc_se": m.mde_simulated_mc_se,
+                        "size_simulated": m.size_simulated,
+                        "sd_x_within": d.sd_x_within,
+                        "mde_per_sd_x": m.mde_simulated_per_sd,
+                        "beta_hat": d.beta_hat,
+                    }
+                )
     table = pd.DataFrame(rows)
     table.attrs.update(simulated=True, note=SIMULATED_NOTE, n_sims=n_sims, seed=seed)
     return table, designs

@@ -144,9 +144,7 @@ def n_distinct_permutations(groups: list[np.ndarray]) -> int:
     return math.prod(math.factorial(len(g)) for g in groups)
 
 
-def draw_permutations(
-    groups: list[np.ndarray], U: int, n_perm: int, rng: np.random.Generator
-) -> np.ndarray:
+def draw_permutations(groups: list[np.ndarray], U: int, n_perm: int, rng: np.random.Generator) -> np.ndarray:
     """``n_perm x U`` matrix: row ``b`` gives, for each unit, the unit whose path it receives.
 
     ``int32`` when ``U`` allows it (half the memory; the draws do not depend on the dtype).
@@ -177,8 +175,6 @@ def _pvalue(observed: float, dist: np.ndarray, include_observed: bool) -> float:
     if include_observed:
         return (1 + hits) / (1 + dist.size)
     return hits / dist.size
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,7 +223,8 @@ class _FWL:
 
             cluster = np.asarray(cluster, dtype=np.int64)
             C = sparse.csr_matrix(
-                (np.ones(cluster.size), (np.arange(cluster.size), cluster)), shape=(cluster.size, int(cluster.max()) + 1)
+                (np.ones(cluster.size), (np.arange(cluster.size), cluster)),
+                shape=(cluster.size, int(cluster.max()) + 1),
             )
         return cls(yz, Q, C, int(n_obs), int(k_ssc), 0, 0 if C is None else C.shape[1])
 
@@ -328,8 +325,9 @@ def _absorb_scaled(X: np.ndarray, fe: list[np.ndarray], weights: np.ndarray | No
     return Xa
 
 
-def _commutes(fe: list[np.ndarray], weights: np.ndarray | None, ucodes: np.ndarray, tcodes: np.ndarray,
-              groups: list[np.ndarray]) -> bool:
+def _commutes(
+    fe: list[np.ndarray], weights: np.ndarray | None, ucodes: np.ndarray, tcodes: np.ndarray, groups: list[np.ndarray]
+) -> bool:
     """True when permuting unit paths within ``groups`` maps the fixed effects and weights onto themselves.
 
     Every factor must be a function of the period or a one-to-one relabelling of the units; the
@@ -360,8 +358,9 @@ def _cell_layout(values: np.ndarray, ucodes: np.ndarray, tcodes: np.ndarray, U: 
     return out
 
 
-def _demean_once_statistics(P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, tcodes: np.ndarray,
-                            U: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+def _demean_once_statistics(
+    P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, tcodes: np.ndarray, U: int, T: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Statistics of every permutation (row of ``P``) when demeaning commutes with the permutation.
 
     The demeaned (sqrt-weight scaled) ``x`` of the fitted model is laid out as a ``U x T`` matrix;
@@ -374,8 +373,13 @@ def _demean_once_statistics(P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, t
     if d.cluster is not None:
         cl = np.zeros(U * T, dtype=np.int64)
         cl[cells] = d.cluster
-    fwl = _FWL.build(_cell_layout(np.asarray(d.y_tilde), ucodes, tcodes, U, T),
-                     _cell_layout(Z, ucodes, tcodes, U, T), cl, len(ucodes), d.k_ssc)
+    fwl = _FWL.build(
+        _cell_layout(np.asarray(d.y_tilde), ucodes, tcodes, U, T),
+        _cell_layout(Z, ucodes, tcodes, U, T),
+        cl,
+        len(ucodes),
+        d.k_ssc,
+    )
     if d.cluster is not None:
         from .design import is_nested
 
@@ -394,8 +398,9 @@ def _demean_once_statistics(P: np.ndarray, d: Any, j: int, ucodes: np.ndarray, t
     return coef, tst
 
 
-def _absorb_statistics(P: np.ndarray, d: Any, j: int, raw_x: Callable[[np.ndarray], np.ndarray]
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def _absorb_statistics(
+    P: np.ndarray, d: Any, j: int, raw_x: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """Statistics of every permutation by absorbing the permuted regressor columns chunk by chunk.
 
     ``raw_x(P_chunk)`` returns the ``n x m`` raw (not absorbed) regressor columns of the estimation
@@ -480,14 +485,18 @@ def randomization_inference(
     """
     for col in (y, x, unit, time):
         if col not in data.columns:
-            raise EstimationError(f"randomization_inference: column {col!r} not in data (columns: {list(data.columns)})")
+            raise EstimationError(
+                f"randomization_inference: column {col!r} not in data (columns: {list(data.columns)})"
+            )
     if statistic not in ("coef", "t"):
         raise EstimationError(f"statistic must be 'coef' or 't', got {statistic!r}")
     if n_perm < 1:
         raise EstimationError(f"n_perm must be positive, got {n_perm}")
     if data.duplicated([unit, time]).any():
         row = data.index[data.duplicated([unit, time])][0]
-        raise EstimationError(f"randomization_inference: duplicate {unit}-{time} row {row!r}; expected one row per unit and period")
+        raise EstimationError(
+            f"randomization_inference: duplicate {unit}-{time} row {row!r}; expected one row per unit and period"
+        )
     if not data.index.is_unique:  # rows are matched by index label below
         data = data.reset_index(drop=True)
     rng = np.random.default_rng(seed)
@@ -500,10 +509,7 @@ def randomization_inference(
 
         res = fit_panel(data, y, x, unit=unit, time=time, **fit_kwargs)
         use_fast = (
-            fast
-            and res.lags == 0
-            and res.leads == 0
-            and (statistic == "coef" or res.vcov_type.startswith("CRV1"))
+            fast and res.lags == 0 and res.leads == 0 and (statistic == "coef" or res.vcov_type.startswith("CRV1"))
         )
 
     if use_fast and res.model == "twfe":

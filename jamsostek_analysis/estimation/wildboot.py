@@ -109,9 +109,7 @@ def _weight_support(weight_type: str) -> tuple[np.ndarray, np.ndarray | None]:
     if weight_type == "mammen":
         s5 = np.sqrt(5.0)
         return np.array([-1.0, 1.0]) * (s5 + np.array([-1.0, 1.0])) / 2, (s5 + np.array([1.0, -1.0])) / (2 * s5)
-    raise EstimationError(
-        f"weight_type: expected 'webb', 'rademacher', 'mammen' or 'norm', got {weight_type!r}"
-    )
+    raise EstimationError(f"weight_type: expected 'webb', 'rademacher', 'mammen' or 'norm', got {weight_type!r}")
 
 
 def enumerate_rademacher(G: int) -> np.ndarray:
@@ -221,7 +219,7 @@ class _WeightSource:
         same = np.ones(block.shape[1], dtype=bool)
         step = max(1, _CHUNK_ELEMENTS // max(block.shape[1], 1))
         for g0 in range(1, self.G, step):  # row blocks: no G x width temporary
-            same &= np.logical_and.reduce(block[g0:g0 + step] == block[0], axis=0)
+            same &= np.logical_and.reduce(block[g0 : g0 + step] == block[0], axis=0)
         first = block[0] if self.kind != "index" else self.support[block[0]]
         self.const[j0:j1] = np.where(same, np.sign(first), 0.0)
         self._w0, self._w1, self._block = j0, j1, block
@@ -237,7 +235,7 @@ class _WeightSource:
         """Weights of draws ``j0:j1`` (``G x (j1-j0)`` floats); ``j1 - j0`` at most the window width."""
         if not (self._w0 <= j0 and j1 <= self._w1):
             self._load(j0, min(self.B, j0 + self.width))
-        blk = self._block[:, j0 - self._w0:j1 - self._w0]
+        blk = self._block[:, j0 - self._w0 : j1 - self._w0]
         return self.support[blk] if self.kind == "index" else blk
 
 
@@ -343,9 +341,7 @@ def _cluster_sum(C, M: np.ndarray) -> np.ndarray:
     return np.asarray(C @ M)
 
 
-def _fe_basis(
-    fe: Sequence[np.ndarray], cluster: np.ndarray, sw: np.ndarray, weights: np.ndarray | None
-) -> np.ndarray:
+def _fe_basis(fe: Sequence[np.ndarray], cluster: np.ndarray, sw: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """Columns spanning ``M_{D_n} D_o`` (scaled by sqrt(w)): non-nested FE net of nested FE."""
     from .design import absorb, dummy_matrix, is_nested
 
@@ -542,9 +538,7 @@ def wild_cluster_bootstrap_arrays(
     yt = y - QZ @ (QZ.T @ y)
     S = float(xt @ xt)
     if S <= 1e-12 * max(float(x @ x), 1e-300):
-        raise EstimationError(
-            f"column {param_index} of X is collinear with the other regressors / absorbed effects"
-        )
+        raise EstimationError(f"column {param_index} of X is collinear with the other regressors / absorbed effects")
     beta = float(xt @ yt) / S
     uhat = yt - beta * xt
 
@@ -574,7 +568,12 @@ def wild_cluster_bootstrap_arrays(
 
     se = float(np.sqrt(c * np.sum(_cluster_sum(C, xt * uhat) ** 2))) / S
     ssr = float(uhat @ uhat)
-    if not np.isfinite(se) or se == 0.0 or ssr <= 1e-20 * float(yt @ yt) or se <= 1e-8 * np.sqrt(ssr / max(n - k, 1) / S):
+    if (
+        not np.isfinite(se)
+        or se == 0.0
+        or ssr <= 1e-20 * float(yt @ yt)
+        or se <= 1e-8 * np.sqrt(ssr / max(n - k, 1) / S)
+    ):
         raise EstimationError(
             f"the CRV1 standard error of column {param_index} is zero (perfect fit, or cluster scores degenerate "
             f"with G={G} clusters): the bootstrap t statistic is undefined"
@@ -614,8 +613,23 @@ def wild_cluster_bootstrap_arrays(
     dxx = np.zeros(B_used)
     m = max(1, min(_CHUNK_ELEMENTS // G, src.width))
     with single_threaded_blas():
-        _accumulate(src, m, a_y, a_x, R_y, R_x, L, Ky if dense else None, Kx if dense else None,
-                    impose_null, ny, nx, dyy, dxy, dxx)
+        _accumulate(
+            src,
+            m,
+            a_y,
+            a_x,
+            R_y,
+            R_x,
+            L,
+            Ky if dense else None,
+            Kx if dense else None,
+            impose_null,
+            ny,
+            nx,
+            dyy,
+            dxy,
+            dxx,
+        )
     const = src.constant_sign() if impose_null else None  # complete once every draw was handed out
     draws = _Draws(ny, nx, dyy, dxy, dxx, c, const)
 
@@ -672,7 +686,9 @@ def _accumulate(src, m, a_y, a_x, R_y, R_x, L, Ky, Kx, impose_null, ny, nx, dyy,
             dxx[j0:j1] = np.einsum("gb,gb->b", Q, Q)
 
 
-def _indicators(draws: "_Draws", beta: float, se: float, s: np.ndarray, idx: np.ndarray | None, kind: str) -> np.ndarray:
+def _indicators(
+    draws: "_Draws", beta: float, se: float, s: np.ndarray, idx: np.ndarray | None, kind: str
+) -> np.ndarray:
     """Whether draw ``b`` counts towards the p-value at standardised null values ``s = (r - beta)/se``.
 
     ``idx`` selects draws (None: all); ``s`` broadcasts against them. ``kind``: ``'abs'`` (``|t*| >= |t|``),
@@ -881,13 +897,20 @@ def wild_cluster_bootstrap(
         from .design import count_absorbed_levels
 
         n_absorbed = count_absorbed_levels(fe) if fe else 0
-    kw.update(B=B, weight_type=weight_type, seed=seed, r=r, impose_null=impose_null, alpha=alpha, ci=ci,
-              pvalue_type=pvalue_type)
+    kw.update(
+        B=B,
+        weight_type=weight_type,
+        seed=seed,
+        r=r,
+        impose_null=impose_null,
+        alpha=alpha,
+        ci=ci,
+        pvalue_type=pvalue_type,
+    )
     kw.setdefault("n_absorbed", int(n_absorbed))
     kw.setdefault("fe", fe)
     kw.setdefault("weights", getattr(design, "weights", None))
     kw.setdefault("weights_applied", True)
     return wild_cluster_bootstrap_arrays(
-        np.asarray(y), np.asarray(X), np.asarray(design.cluster), param_index=names.index(param),
-        param_name=param, **kw
+        np.asarray(y), np.asarray(X), np.asarray(design.cluster), param_index=names.index(param), param_name=param, **kw
     )

@@ -67,7 +67,9 @@ def check_output_paths(
         p = Path(raw).expanduser().resolve()
         for root, what in protected:
             if p == root or p.is_relative_to(root):
-                raise OutputError(f"{opt} {raw}: inside {what} {root}; write outputs elsewhere (inputs are never overwritten)")
+                raise OutputError(
+                    f"{opt} {raw}: inside {what} {root}; write outputs elsewhere (inputs are never overwritten)"
+                )
         if p in input_set:
             raise OutputError(f"{opt} {raw}: is an input file of this run; choose another output path")
         for other, q in resolved.items():

@@ -195,4 +195,14 @@ def value_label(value: str, labels: Mapping[str, str] | None = None) -> str:
     return value
 
 
-__all__ = ["COLUMN_LABELS", "INTERVAL_LABELS", "PANEL_VARIABLE_LABELS", "VALUE_LABELS", "variable_label", "column_label", "humanize", "interval_label", "value_label"]
+__all__ = [
+    "COLUMN_LABELS",
+    "INTERVAL_LABELS",
+    "PANEL_VARIABLE_LABELS",
+    "VALUE_LABELS",
+    "variable_label",
+    "column_label",
+    "humanize",
+    "interval_label",
+    "value_label",
+]

@@ -224,4 +224,13 @@ def fits(layout: Layout, width: float = TEXT_WIDTH_PT) -> bool:
     return layout.estimated_width <= avail + 1e-9 and not math.isnan(layout.estimated_width)
 
 
-__all__ = ["LANDSCAPE_WIDTH_PT", "Layout", "MARGIN", "SIZES", "TEXT_WIDTH_PT", "choose_layout", "stack_header", "text_width"]
+__all__ = [
+    "LANDSCAPE_WIDTH_PT",
+    "Layout",
+    "MARGIN",
+    "SIZES",
+    "TEXT_WIDTH_PT",
+    "choose_layout",
+    "stack_header",
+    "text_width",
+]

@@ -100,7 +100,9 @@ def format_frame(df: pd.DataFrame, float_format: FloatFormat = "{:.3f}", na_rep:
         [[format_cell(v, float_format, na_rep) for v in row] for row in df.itertuples(index=False, name=None)],
         columns=[_label(c) for c in df.columns],
     )
-    out.index = pd.Index([_label(i) for i in df.index], name=_label(df.index.name) if df.index.name is not None else None)
+    out.index = pd.Index(
+        [_label(i) for i in df.index], name=_label(df.index.name) if df.index.name is not None else None
+    )
     return out
 
 
@@ -164,7 +166,9 @@ def latex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
-_INTERVAL = re.compile(r"^\[\s*-?[\d.,]+\s*,\s*-?[\d.,]+\s*\]$|^\[\s*(unbounded|-inf|inf|-?[\d.,]+)\s*,\s*(unbounded|inf|-?[\d.,]+)\s*\]$")
+_INTERVAL = re.compile(
+    r"^\[\s*-?[\d.,]+\s*,\s*-?[\d.,]+\s*\]$|^\[\s*(unbounded|-inf|inf|-?[\d.,]+)\s*,\s*(unbounded|inf|-?[\d.,]+)\s*\]$"
+)
 
 
 def _numeric_like(text: str) -> bool:
@@ -318,13 +322,22 @@ def prepare_table(
             continue
         if _numeric_column(values):
             fmt = _column_format(values, float_format, digits.get(col))
-            integral = float_format == AUTO and col not in digits and all(
-                float(v).is_integer() for v in values if not _is_missing(v) and math.isfinite(float(v))
+            integral = (
+                float_format == AUTO
+                and col not in digits
+                and all(float(v).is_integer() for v in values if not _is_missing(v) and math.isfinite(float(v)))
             )
             cols_text.append(_format_column(values, fmt, na_rep, integral))
             numeric.append(True)
         else:
-            text = [na_rep if _is_missing(v) else value_label(str(v), labels) if isinstance(v, str) else format_cell(v, float_format if float_format != AUTO else "{:.3f}", na_rep) for v in values]
+            text = [
+                na_rep
+                if _is_missing(v)
+                else value_label(str(v), labels)
+                if isinstance(v, str)
+                else format_cell(v, float_format if float_format != AUTO else "{:.3f}", na_rep)
+                for v in values
+            ]
             cols_text.append(text)
             numeric.append(pos >= n_labels and all(_numeric_like(t) for t in text))
         headers.append(header)
@@ -523,14 +536,27 @@ def write_table(
     for fmt in fmts:
         if fmt == "md":
             text = render_markdown(
-                df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes,
-                labels=labels, digits=digits,
+                df,
+                float_format=float_format,
+                na_rep=na_rep,
+                index=index,
+                caption=caption,
+                notes=notes,
+                labels=labels,
+                digits=digits,
             )
         elif fmt == "tex":
             label = "tab:" + name.replace("/", ":")
             text = render_latex(
-                df, float_format=float_format, na_rep=na_rep, index=index, caption=caption, notes=notes, label=label,
-                labels=labels, digits=digits,
+                df,
+                float_format=float_format,
+                na_rep=na_rep,
+                index=index,
+                caption=caption,
+                notes=notes,
+                label=label,
+                labels=labels,
+                digits=digits,
             )
         else:
             text = render_csv(df, index=index)
@@ -636,7 +662,9 @@ def regression_table(
     for row_label, values in (extra_rows or {}).items():
         unknown = [c for c in values if c not in columns]
         if unknown:
-            raise OutputError(f"regression_table: extra row {row_label!r} names unknown column(s) {unknown}; columns are {columns}")
+            raise OutputError(
+                f"regression_table: extra row {row_label!r} names unknown column(s) {unknown}; columns are {columns}"
+            )
         index.append(row_label)
         body.append([format_cell(values.get(col), fmt) for col in columns])
 
@@ -655,7 +683,11 @@ def regression_table(
 
     table = pd.DataFrame(body, index=pd.Index(index, name=""), columns=columns, dtype=object)
     vcov_types = sorted({str(getattr(r, "vcov_type")) for r in results.values() if getattr(r, "vcov_type", None)})
-    se_note = f"Standard errors ({', '.join(vcov_types)}) in parentheses." if vcov_types else "Standard errors in parentheses."
+    se_note = (
+        f"Standard errors ({', '.join(vcov_types)}) in parentheses."
+        if vcov_types
+        else "Standard errors in parentheses."
+    )
     star_note = ", ".join(f"{mark} p<{threshold:g}" for threshold, mark in sorted(stars, reverse=True))
     table.attrs["notes"] = f"{se_note} {star_note}." if star_note else se_note
     return table

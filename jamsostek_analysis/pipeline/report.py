@@ -94,11 +94,13 @@ def readme_section(readme: str, title: str) -> str:
 
 def _page(title: str, body: str, *, depth: int = 0, extra_style: str = "") -> str:
     up = "../" * depth
-    nav = f'<nav><a href="{up}index.html">Report home</a><a href="{up}index.html#figures">Figures</a>' \
-          f'<a href="{up}index.html#tables">Tables</a><a href="{up}index.html#notebooks">Notebooks</a></nav>'
+    nav = (
+        f'<nav><a href="{up}index.html">Report home</a><a href="{up}index.html#figures">Figures</a>'
+        f'<a href="{up}index.html#tables">Tables</a><a href="{up}index.html#notebooks">Notebooks</a></nav>'
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n{nav}\n{body}\n</body>\n</html>\n"
     )
 
@@ -111,7 +113,9 @@ def _figure_html(src: str, name: str) -> str:
 
 
 def _table_html(md_text: str, name: str) -> str:
-    return f'<section class="table" id="{html.escape(name)}"><h3>{html.escape(name)}</h3>\n{_markdown(md_text)}</section>'
+    return (
+        f'<section class="table" id="{html.escape(name)}"><h3>{html.escape(name)}</h3>\n{_markdown(md_text)}</section>'
+    )
 
 
 def _notebook_body(path: Path) -> tuple[str, str]:
@@ -242,7 +246,9 @@ def build_report(
             + (f'<h2 id="saved-figures">Figures saved by this notebook</h2>\n{gallery}\n' if gallery else "")
         )
         page = out / "notebooks" / f"{name}.html"
-        write_bytes_if_changed(page, _page(f"{name} · jamsostek_analysis", text, depth=1, extra_style=css).encode("utf-8"))
+        write_bytes_if_changed(
+            page, _page(f"{name} · jamsostek_analysis", text, depth=1, extra_style=css).encode("utf-8")
+        )
         pages.append(NotebookPage(name, description, page, mentioned))
 
     findings = ""
@@ -250,7 +256,7 @@ def build_report(
         findings = readme_section(readme_path.read_text(encoding="utf-8"), "Findings")
     parts = [
         "<h1>BPJS Ketenagakerjaan coverage and (extreme) poverty across Indonesian provinces</h1>",
-        '<p>Rendered from the executed notebooks of the last <code>reproduce</code> run and the committed figures and '
+        "<p>Rendered from the executed notebooks of the last <code>reproduce</code> run and the committed figures and "
         "tables. Opens without a network connection.</p>",
         _run_meta(manifest) if manifest else "",
         '<h2 id="findings">Findings</h2>',

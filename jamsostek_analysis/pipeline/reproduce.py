@@ -53,7 +53,6 @@ from typing import TYPE_CHECKING, Any
 from jamsostek_analysis.errors import JamsostekError, ReproduceError
 
 if TYPE_CHECKING:  # pragma: no cover
-
     from nbformat import NotebookNode
 
     from jamsostek_analysis.data.bundle import DataBundle
@@ -93,8 +92,6 @@ KEY_PACKAGES = (
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,7 +234,9 @@ def notebook_files(notebooks_dir: str | os.PathLike, name: str) -> tuple[Path | 
     py, ipynb = folder / f"{name}.py", folder / f"{name}.ipynb"
     py_p, nb_p = (py if py.is_file() else None), (ipynb if ipynb.is_file() else None)
     if py_p is None and nb_p is None:
-        raise ReproduceError(f"notebook {name!r} declared in {folder / PIPELINE_FILE} but neither {py} nor {ipynb} exists")
+        raise ReproduceError(
+            f"notebook {name!r} declared in {folder / PIPELINE_FILE} but neither {py} nor {ipynb} exists"
+        )
     return py_p, nb_p
 
 
@@ -420,7 +419,13 @@ def _kernel_manager() -> Any:
             spec["display_name"] = f"Python {platform.python_version()} ({sys.prefix})"
             spec["language"] = "python"
             spec["env"] = {}
-            return KernelSpec(**{k: v for k, v in spec.items() if k in ("argv", "display_name", "language", "metadata", "env", "interrupt_mode")})
+            return KernelSpec(
+                **{
+                    k: v
+                    for k, v in spec.items()
+                    if k in ("argv", "display_name", "language", "metadata", "env", "interrupt_mode")
+                }
+            )
 
     options: dict[str, Any] = {}
     if "transport_encryption" in AsyncKernelManager.class_trait_names():  # jupyter_client >= 8.8
@@ -446,7 +451,14 @@ def _source_line(source_file: str | None, cell_source: str) -> int | None:
 
 
 def _failure(
-    name: str, nb: NotebookNode, cell_index: int | None, kind: str, ename: str, evalue: str, source_file: str | None, tb: str = ""
+    name: str,
+    nb: NotebookNode,
+    cell_index: int | None,
+    kind: str,
+    ename: str,
+    evalue: str,
+    source_file: str | None,
+    tb: str = "",
 ) -> CellFailure:
     code_cell = source_head = None
     line = None
@@ -551,10 +563,14 @@ class _Runner:
                 return _failure(name, nb, cell, "cancelled", "Cancelled", "another notebook failed", source_file)
             return _failure(name, nb, cell, "error", exc.ename, exc.evalue, source_file, exc.traceback)
         except CellTimeoutError as exc:
-            msg = f"cell did not finish within {timeout} s (raise --timeout or the notebook's timeout in {PIPELINE_FILE})"
+            msg = (
+                f"cell did not finish within {timeout} s (raise --timeout or the notebook's timeout in {PIPELINE_FILE})"
+            )
             return _failure(name, nb, state["cell"], "timeout", type(exc).__name__, msg, source_file)
         except DeadKernelError as exc:
-            return _failure(name, nb, state["cell"], "dead kernel", "DeadKernelError", str(exc) or "kernel died", source_file)
+            return _failure(
+                name, nb, state["cell"], "dead kernel", "DeadKernelError", str(exc) or "kernel died", source_file
+            )
         except _Cancelled:
             return _failure(name, nb, None, "cancelled", "Cancelled", "another notebook failed", source_file)
         except Exception as exc:  # kernel did not start, zmq errors, ...
@@ -731,8 +747,18 @@ def run_notebooks(
     check_loopback()
     lock = RunLock([out_dir, outputs_root(env)]).acquire()
     try:
-        return _run_locked(notebooks_dir, out_dir, t0=t0, jobs=jobs, timeout=timeout, only=only, env=env,
-                           progress=progress, bundle=bundle, log=log)
+        return _run_locked(
+            notebooks_dir,
+            out_dir,
+            t0=t0,
+            jobs=jobs,
+            timeout=timeout,
+            only=only,
+            env=env,
+            progress=progress,
+            bundle=bundle,
+            log=log,
+        )
     finally:
         lock.release()
 
@@ -769,7 +795,9 @@ def _run_locked(
         except ReproduceError:
             raise
         except Exception as exc:  # jupytext/nbformat could not read the file
-            raise ReproduceError(f"notebook {s.name!r} in {notebooks_dir}: cannot be read: {type(exc).__name__}: {exc}") from exc
+            raise ReproduceError(
+                f"notebook {s.name!r} in {notebooks_dir}: cannot be read: {type(exc).__name__}: {exc}"
+            ) from exc
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
 
     kernel_env = _default_env(out_dir)
@@ -778,12 +806,15 @@ def _run_locked(
         kernel_env[ENV_OUTPUT_DIR] = str(outputs_root(kernel_env))
     manifest_path = out_dir / MANIFEST_FILE
     # marked incomplete before anything runs: an interrupted or crashed run never leaves an "ok"
-    _write_json_atomic(manifest_path, {
-        "status": "incomplete",
-        "note": "run started; this file is rewritten when the run ends (status ok, failed or interrupted)",
-        "started_pid": os.getpid(),
-        "notebooks": [s.name for s in specs],
-    })
+    _write_json_atomic(
+        manifest_path,
+        {
+            "status": "incomplete",
+            "note": "run started; this file is rewritten when the run ends (status ok, failed or interrupted)",
+            "started_pid": os.getpid(),
+            "notebooks": [s.name for s in specs],
+        },
+    )
 
     bar = _progress_bar(
         sum(1 for nb, _ in loaded.values() for c in nb.cells if c.cell_type == "code" and c.source.strip()),
@@ -902,8 +933,15 @@ def _run_locked(
     total = time.perf_counter() - t0
     ordered = [runs[s.name] for s in specs]
     manifest = build_manifest(
-        ordered, specs=specs, notebooks_dir=notebooks_dir, out_dir=out_dir, total_seconds=total, jobs=jobs,
-        timeout=timeout, env=kernel_env, bundle=bundle,
+        ordered,
+        specs=specs,
+        notebooks_dir=notebooks_dir,
+        out_dir=out_dir,
+        total_seconds=total,
+        jobs=jobs,
+        timeout=timeout,
+        env=kernel_env,
+        bundle=bundle,
     )
     if interrupted:
         manifest["status"] = "interrupted"
@@ -940,7 +978,10 @@ def git_state(path: Path) -> dict[str, Any] | None:
         ).stdout.strip()
         status = subprocess.run(
             ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -957,7 +998,9 @@ def file_checksums(folder: Path) -> list[dict[str, Any]]:
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder).as_posix()
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
-            rows.append({"relpath": rel, "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()})
+            rows.append(
+                {"relpath": rel, "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            )
     return rows
 
 
@@ -1009,12 +1052,23 @@ def build_manifest(
         "total_seconds": round(total_seconds, 3),
         "jobs": jobs,
         "cell_timeout_seconds": timeout,
-        "python": {"version": platform.python_version(), "implementation": platform.python_implementation(), "executable": sys.executable},
-        "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine(), "cpu_count": os.cpu_count()},
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+        },
+        "platform": {
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count(),
+        },
         "packages": package_versions(),
         "git": git_state(repo) if repo is not None else None,
         "notebooks_dir": str(notebooks_dir),
-        "environment": {k: env.get(k) for k in (ENV_DATA_DIR, ENV_EXTRA_DATA, ENV_OUTPUT_DIR, ENV_BUILD_DIR, "PYTHONHASHSEED")},
+        "environment": {
+            k: env.get(k) for k in (ENV_DATA_DIR, ENV_EXTRA_DATA, ENV_OUTPUT_DIR, ENV_BUILD_DIR, "PYTHONHASHSEED")
+        },
         "data": data,
         "notebooks": notebooks,
         "outputs": {"dir": str(out_root), "files": file_checksums(out_root)},
@@ -1073,8 +1127,10 @@ def check_inputs(bundle: DataBundle, *, allow_unverified: bool = False) -> list[
     lines = []
     for row in table[table["origin"] != "bundle"].itertuples(index=False):
         replaces = (Path(bundle.root) / row.relpath).is_file()
-        lines.append(f"user addition {row.relpath} ({row.origin.removeprefix('extra:')}): "
-                     + ("replaces the bundle file of the same name" if replaces else "new file, read with the bundle's"))
+        lines.append(
+            f"user addition {row.relpath} ({row.origin.removeprefix('extra:')}): "
+            + ("replaces the bundle file of the same name" if replaces else "new file, read with the bundle's")
+        )
     lines += [f"warning: {rel} used without verification (--allow-unverified)" for rel in unverified]
     lines += _cell_overrides(bundle, table)
     return lines
@@ -1086,15 +1142,26 @@ def _cell_overrides(bundle: DataBundle, table: Any) -> list[str]:
 
     from jamsostek_analysis.data.sources.bps import read_bps_topic
 
-    topics = sorted({rel.split("/")[2] for rel in table.loc[table["origin"] != "bundle", "relpath"]
-                     if rel.startswith("raw/bps/") and rel.count("/") == 3})
+    topics = sorted(
+        {
+            rel.split("/")[2]
+            for rel in table.loc[table["origin"] != "bundle", "relpath"]
+            if rel.startswith("raw/bps/") and rel.count("/") == 3
+        }
+    )
     lines = []
     for topic in topics:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ov = read_bps_topic(bundle, topic).attrs.get("overrides", [])
-        changed = sum(1 for r in ov if not (r["old_value"] == r["value"] or (r["old_value"] != r["old_value"] and r["value"] != r["value"])))
-        lines.append(f"raw/bps/{topic}: {len(ov)} bundle cell(s) replaced by user additions ({changed} with a different value)")
+        changed = sum(
+            1
+            for r in ov
+            if not (r["old_value"] == r["value"] or (r["old_value"] != r["old_value"] and r["value"] != r["value"]))
+        )
+        lines.append(
+            f"raw/bps/{topic}: {len(ov)} bundle cell(s) replaced by user additions ({changed} with a different value)"
+        )
     return lines
 
 
@@ -1142,8 +1209,9 @@ def reproduce(
     notes = check_inputs(bundle, allow_unverified=allow_unverified)
     env = {ENV_DATA_DIR: str(bundle.root), ENV_EXTRA_DATA: os.pathsep.join(str(p) for p in bundle.extra)}
     out_env = f"${ENV_OUTPUT_DIR}"
-    paths = check_output_paths({"--out": out, out_env: os.environ.get(ENV_OUTPUT_DIR) or None},
-                               bundle=bundle, folders=["--out", out_env])
+    paths = check_output_paths(
+        {"--out": out, out_env: os.environ.get(ENV_OUTPUT_DIR) or None}, bundle=bundle, folders=["--out", out_env]
+    )
     out_dir = paths["--out"]
     env[ENV_BUILD_DIR] = str(out_dir)
     if out_env in paths:

@@ -76,7 +76,9 @@ TIME = "year"
 def _require(panel: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in panel.columns]
     if missing:
-        raise PanelError(f"{what}: panel has no column(s) {', '.join(missing)}; expected the columns of build_province_panel()")
+        raise PanelError(
+            f"{what}: panel has no column(s) {', '.join(missing)}; expected the columns of build_province_panel()"
+        )
 
 
 def sample_years(panel: pd.DataFrame, years: tuple[int, int], *, time: str = TIME) -> pd.DataFrame:
@@ -192,7 +194,9 @@ def people_effect(
         dx.index = dx.index.astype(str)
         unknown = sorted(set(dx.index) - set(pop.index.astype(str)))
         if unknown:
-            raise PanelError(f"people_effect: delta_x has province(s) {', '.join(unknown)} without population in {year}")
+            raise PanelError(
+                f"people_effect: delta_x has province(s) {', '.join(unknown)} without population in {year}"
+            )
         pop.index = pop.index.astype(str)
         pop = pop.loc[dx.index]
         dx = dx.loc[pop.index]
@@ -253,7 +257,8 @@ def leave_one_province_out(panel: pd.DataFrame, spec: Spec | None = None, *, alp
     rows = []
     for code in codes:
         sample = Sample(
-            f"{spec.sample.name} without {code}", f"{spec.sample.description}, without province {code}",
+            f"{spec.sample.name} without {code}",
+            f"{spec.sample.description}, without province {code}",
             lambda p, c=code, base=spec.sample: base.keep(p) & (p[UNIT].astype(str) != c),
         )
         res = fit(spec.but(sample=sample, name=f"{spec.label}_without_{code}"), panel)
@@ -262,9 +267,16 @@ def leave_one_province_out(panel: pd.DataFrame, spec: Spec | None = None, *, alp
         row: dict[str, Any] = {"dropped": code}
         if names is not None:
             row["province_name"] = names.get(code)
-        row.update(estimate=float(res.params[term]), se=float(res.bse[term]), ci_low=float(ci.iloc[0]),
-                   ci_high=float(ci.iloc[1]), pvalue=float(res.pvalues[term]), nobs=int(res.nobs),
-                   n_clusters=int(res.n_clusters), vcov=str(res.vcov_type))
+        row.update(
+            estimate=float(res.params[term]),
+            se=float(res.bse[term]),
+            ci_low=float(ci.iloc[0]),
+            ci_high=float(ci.iloc[1]),
+            pvalue=float(res.pvalues[term]),
+            nobs=int(res.nobs),
+            n_clusters=int(res.n_clusters),
+            vcov=str(res.vcov_type),
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -376,8 +388,11 @@ def main_table(
     if has_boot:
         extra["Wild bootstrap p-value"] = {c: r.boot_pvalue for c, r in rows.items()}
         extra["Wild bootstrap 95% confidence set"] = {
-            c: (r.boot_conf_set.format("{:.3f}") if r.boot_conf_set is not None
-                else f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]")
+            c: (
+                r.boot_conf_set.format("{:.3f}")
+                if r.boot_conf_set is not None
+                else f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]"
+            )
             for c, r in rows.items()
         }
     tab = regression_table(cols, params=[param], labels={param: label}, extra_rows=extra, stats=("nobs", "n_clusters"))
@@ -386,8 +401,12 @@ def main_table(
         years = (int(first.result.data["year"].min()), int(first.result.data["year"].max()))
     star_note = tab.attrs["notes"]
     if has_boot:
-        star_note = star_note.replace(" * p<", " Stars from the wild cluster restricted bootstrap p-value (the reference "
-                                      "test; CRV1 p-values over-reject with 34 clusters): * p<", 1)
+        star_note = star_note.replace(
+            " * p<",
+            " Stars from the wild cluster restricted bootstrap p-value (the reference "
+            "test; CRV1 p-values over-reject with 34 clusters): * p<",
+            1,
+        )
     else:
         star_note = star_note.split(" * p<")[0] + " No stars: no bootstrap p-value."
     notes = (
@@ -402,9 +421,11 @@ def main_table(
             f"({table['cr2_df'].min():.1f}-{table['cr2_df'].max():.1f} here)."
         )
     if has_boot:
-        notes += (f" Wild cluster restricted bootstrap, {'/'.join(sorted(set(table['boot_weights']))).capitalize()} "
-                  f"weights, B = {int(table['boot_B'].max())}, seeds {int(table['boot_seed'].min())}-"
-                  f"{int(table['boot_seed'].max())}.")
+        notes += (
+            f" Wild cluster restricted bootstrap, {'/'.join(sorted(set(table['boot_weights']))).capitalize()} "
+            f"weights, B = {int(table['boot_B'].max())}, seeds {int(table['boot_seed'].min())}-"
+            f"{int(table['boot_seed'].max())}."
+        )
     tab.attrs["notes"] = star_note + notes + " Conditional associations, not effects; the placebo test fails (tab02)."
     return tab
 
@@ -454,11 +475,15 @@ def describe_estimate(row: Mapping[str, Any] | pd.Series, *, digits: int = 3) ->
     y = outcome.upper()
     if cs is not None and not cs.is_interval:
         zero = "includes" if cs.contains(0.0) else "excludes"
-        text += (f" The bootstrap confidence set is a union of {cs.n_pieces} intervals (the p-value is not monotone "
-                 f"in the null value) and {zero} zero.")
+        text += (
+            f" The bootstrap confidence set is a union of {cs.n_pieces} intervals (the p-value is not monotone "
+            f"in the null value) and {zero} zero."
+        )
     elif lo <= 0 <= hi:
-        text += (f" The {which} includes zero: the data cannot tell whether, within provinces, higher coverage goes "
-                 f"with lower or with higher {y}.")
+        text += (
+            f" The {which} includes zero: the data cannot tell whether, within provinces, higher coverage goes "
+            f"with lower or with higher {y}."
+        )
     elif hi < 0:
         text += f" The {which} lies below zero: within provinces, higher coverage goes with lower {y}."
     else:
@@ -489,19 +514,37 @@ def people_table(
     """
     rows = []
     for name, dx in scenarios.items():
-        e = people_effect(result, param, panel, delta_x=dx, year=year, population=population,
-                          persons_per_unit=persons_per_unit)
-        row = {"scenario": name, "delta_x": e["delta_x"], "population": e["population"], "pp": e["pp"],
-               "people": e["people"], "people_low": e["people_low"], "people_high": e["people_high"]}
+        e = people_effect(
+            result, param, panel, delta_x=dx, year=year, population=population, persons_per_unit=persons_per_unit
+        )
+        row = {
+            "scenario": name,
+            "delta_x": e["delta_x"],
+            "population": e["population"],
+            "pp": e["pp"],
+            "people": e["people"],
+            "people_low": e["people_low"],
+            "people_high": e["people_high"],
+        }
         if boot_ci is not None:
-            b = people_effect(result, param, panel, delta_x=dx, year=year, population=population,
-                              persons_per_unit=persons_per_unit, ci=boot_ci)
+            b = people_effect(
+                result,
+                param,
+                panel,
+                delta_x=dx,
+                year=year,
+                population=population,
+                persons_per_unit=persons_per_unit,
+                ci=boot_ci,
+            )
             row["people_boot_low"], row["people_boot_high"] = b["people_low"], b["people_high"]
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def coverage_jumps(panel: pd.DataFrame, x: str = COVERAGE, *, n: int = 5, years: tuple[int, int] = MAIN_YEARS) -> pd.DataFrame:
+def coverage_jumps(
+    panel: pd.DataFrame, x: str = COVERAGE, *, n: int = 5, years: tuple[int, int] = MAIN_YEARS
+) -> pd.DataFrame:
     """The ``n`` largest year-on-year changes of ``x`` (absolute value) within provinces.
 
     Large one-year swings in a coverage ratio are more likely to reflect changes in how participants are
@@ -517,8 +560,8 @@ def coverage_jumps(panel: pd.DataFrame, x: str = COVERAGE, *, n: int = 5, years:
     m = m.rename(columns={x: "current"})
     m["change"] = m["current"] - m["previous"]
     m = m.dropna(subset=["change"])
-    cols = [UNIT] + (["province_name"] if "province_name" in m.columns else []) + [TIME, "previous", "current", "change"]
+    cols = (
+        [UNIT] + (["province_name"] if "province_name" in m.columns else []) + [TIME, "previous", "current", "change"]
+    )
     order = m["change"].abs().sort_values(ascending=False, kind="mergesort").index
     return m.loc[order[: int(n)], cols].reset_index(drop=True)
-
-

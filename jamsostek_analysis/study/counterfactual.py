@@ -134,11 +134,14 @@ class Effect:
     def from_result(cls, result, param: str, *, alpha: float = 0.05) -> "Effect":
         """From a :class:`jamsostek_analysis.estimation.models.PanelResult` and a coefficient name."""
         if param not in result.params.index:
-            raise EstimationError(f"Effect: no coefficient {param!r} in the result; coefficients are {list(result.params.index)}")
+            raise EstimationError(
+                f"Effect: no coefficient {param!r} in the result; coefficients are {list(result.params.index)}"
+            )
         df = result.df_for(param) if hasattr(result, "df_for") else result.df_t
         eff = cls.from_se(result.params[param], result.bse[param], df, alpha=alpha)
-        return cls(eff.beta, eff.ci_low, eff.ci_high, alpha, eff.se, eff.df,
-                   f"{result.model} {result.vcov_type}, {eff.source}")
+        return cls(
+            eff.beta, eff.ci_low, eff.ci_high, alpha, eff.se, eff.df, f"{result.model} {result.vcov_type}, {eff.source}"
+        )
 
 
 def _cross_section(panel_year: pd.DataFrame, unit: str, cols: list[str], time: str = "year") -> pd.DataFrame:
@@ -154,7 +157,9 @@ def _cross_section(panel_year: pd.DataFrame, unit: str, cols: list[str], time: s
         )
     dup = panel_year[unit].duplicated(keep=False)
     if dup.any():
-        raise EstimationError(f"panel_year: duplicate '{unit}' values {panel_year.loc[dup, unit].unique().tolist()[:5]}")
+        raise EstimationError(
+            f"panel_year: duplicate '{unit}' values {panel_year.loc[dup, unit].unique().tolist()[:5]}"
+        )
     for c in cols:
         if not pd.api.types.is_numeric_dtype(panel_year[c]):
             raise EstimationError(f"panel_year: column '{c}' must be numeric, got dtype {panel_year[c].dtype}")
@@ -288,7 +293,9 @@ def coverage_scenarios(
             xs = xb + bpu_increase * share
             bpu_s = bb + bpu_increase
             note = np.where(
-                np.isfinite(xb) & ~np.isfinite(share), f"BPU-to-coverage factor {share_text} missing: no scenario value", note
+                np.isfinite(xb) & ~np.isfinite(share),
+                f"BPU-to-coverage factor {share_text} missing: no scenario value",
+                note,
             )
             note = np.where(np.isfinite(bpu_s) & (bpu_s > 100), "BPU rate above 100 in the scenario", note)
             desc = SCENARIOS[name].replace("+10", f"+{bpu_increase:g}") + (
@@ -475,7 +482,11 @@ def counterfactual_poverty(
         raise EstimationError(f"scenario has {unit} values not in panel_year: {extra[:5]}")
     units = cross[unit].to_numpy()
     dx = sc_by["delta_x"].reindex(units).to_numpy(dtype=float)
-    xb = sc_by["x_baseline"].reindex(units).to_numpy(dtype=float) if "x_baseline" in sc_by else np.full(len(units), np.nan)
+    xb = (
+        sc_by["x_baseline"].reindex(units).to_numpy(dtype=float)
+        if "x_baseline" in sc_by
+        else np.full(len(units), np.nan)
+    )
     xs = sc_by["x_scenario"].reindex(units).to_numpy(dtype=float) if "x_scenario" in sc_by else xb + dx
     oos = (
         sc_by["out_of_support"].reindex(units).fillna(False).to_numpy(dtype=bool)
@@ -634,15 +645,21 @@ def national_counterfactuals(
     """
     rows = []
     for sc in scenarios:
-        cf = counterfactual_poverty(panel_year, effect, scenario=sc, population=population,
-                                    scenario_kwargs=scenario_kwargs)
+        cf = counterfactual_poverty(
+            panel_year, effect, scenario=sc, population=population, scenario_kwargs=scenario_kwargs
+        )
         nat = cf[cf["level"] == "national"].copy()
         nat["provinces_out_of_support"] = int(cf.loc[cf["level"] == "province", "out_of_support"].sum())
         nat["description"] = cf.attrs["description"]
         rows.append(nat)
     out = pd.concat(rows, ignore_index=True)
-    out.attrs.update(counterfactual=True, basis=BASIS, beta=effect.beta, ci=(effect.ci_low, effect.ci_high),
-                     effect_source=effect.source)
+    out.attrs.update(
+        counterfactual=True,
+        basis=BASIS,
+        beta=effect.beta,
+        ci=(effect.ci_low, effect.ci_high),
+        effect_source=effect.source,
+    )
     return out
 
 
@@ -656,26 +673,30 @@ def scenario_table(national: pd.DataFrame, reference: pd.DataFrame | None = None
     ``delta_poor_crv1_high``; ``reading``: ``'FAR EXTRAPOLATION'`` (universal),
     ``'partly outside observed coverage'`` or ``'within observed coverage'``.
     """
-    tab = pd.DataFrame({
-        "scenario": national["scenario"].to_numpy(),
-        "mean_delta_coverage": national["delta_x"].to_numpy(),
-        "provinces_out_of_support": national["provinces_out_of_support"].to_numpy(),
-        "delta_p0_pp": national["delta_p0"].to_numpy(),
-        "delta_p0_low": national["delta_p0_low"].to_numpy(),
-        "delta_p0_high": national["delta_p0_high"].to_numpy(),
-        "delta_poor_thousand": national["delta_poor_clipped"].to_numpy() / 1e3,
-        "delta_poor_low": national["delta_poor_clipped_low"].to_numpy() / 1e3,
-        "delta_poor_high": national["delta_poor_clipped_high"].to_numpy() / 1e3,
-    })
+    tab = pd.DataFrame(
+        {
+            "scenario": national["scenario"].to_numpy(),
+            "mean_delta_coverage": national["delta_x"].to_numpy(),
+            "provinces_out_of_support": national["provinces_out_of_support"].to_numpy(),
+            "delta_p0_pp": national["delta_p0"].to_numpy(),
+            "delta_p0_low": national["delta_p0_low"].to_numpy(),
+            "delta_p0_high": national["delta_p0_high"].to_numpy(),
+            "delta_poor_thousand": national["delta_poor_clipped"].to_numpy() / 1e3,
+            "delta_poor_low": national["delta_poor_clipped_low"].to_numpy() / 1e3,
+            "delta_poor_high": national["delta_poor_clipped_high"].to_numpy() / 1e3,
+        }
+    )
     if reference is not None:
         ref = reference.set_index("scenario").reindex(tab["scenario"])
         if ref["delta_poor_clipped_low"].isna().any():
             raise EstimationError("scenario_table: reference lacks some scenarios of the main table")
         tab["delta_poor_crv1_low"] = ref["delta_poor_clipped_low"].to_numpy() / 1e3
         tab["delta_poor_crv1_high"] = ref["delta_poor_clipped_high"].to_numpy() / 1e3
-    tab["reading"] = np.where(tab["scenario"] == "universal", "FAR EXTRAPOLATION",
-                              np.where(tab["provinces_out_of_support"] > 0, "partly outside observed coverage",
-                                       "within observed coverage"))
+    tab["reading"] = np.where(
+        tab["scenario"] == "universal",
+        "FAR EXTRAPOLATION",
+        np.where(tab["provinces_out_of_support"] > 0, "partly outside observed coverage", "within observed coverage"),
+    )
     return tab
 
 
@@ -726,7 +747,9 @@ def interpretation_lines(
         "2. Consequently each scenario's arithmetic (coverage change x association, as if it were a linear effect) "
         "gives a change in the number of poor people whose interval "
         + ("contains zero in every scenario: " if all_zero else "is: ")
-        + "; ".join(f"{r.scenario} [{r.delta_poor_low:+,.0f}, {r.delta_poor_high:+,.0f}] thousand" for r in table.itertuples())
+        + "; ".join(
+            f"{r.scenario} [{r.delta_poor_low:+,.0f}, {r.delta_poor_high:+,.0f}] thousand" for r in table.itertuples()
+        )
         + ". The data do not tell whether such coverage growth goes with lower or with higher poverty, let alone "
         "causes either; the universal scenario also extrapolates far beyond any observed coverage."
     )
@@ -734,10 +757,13 @@ def interpretation_lines(
     cr2 = ""
     if mde_cr2 is not None and len(mde_cr2):
         hi = float(mde_cr2["size_simulated"].max())
-        cr2 = (f"; the CR2 test with Bell-McCaffrey df rejects in {mde_cr2['size_simulated'].min():.0%}-{hi:.0%}, "
-               + ("at or below the nominal level" if hi <= 0.05 else "also above the nominal level"))
-    lines.append(f"3. The simulated CRV1 test rejects a true zero in {size} of draws instead of 5%{cr2}. The analytic "
-                 "MDE (exact sampling SD, CRV1 df) is quoted:")
+        cr2 = f"; the CR2 test with Bell-McCaffrey df rejects in {mde_cr2['size_simulated'].min():.0%}-{hi:.0%}, " + (
+            "at or below the nominal level" if hi <= 0.05 else "also above the nominal level"
+        )
+    lines.append(
+        f"3. The simulated CRV1 test rejects a true zero in {size} of draws instead of 5%{cr2}. The analytic "
+        "MDE (exact sampling SD, CRV1 df) is quoted:"
+    )
     for name, r in mde_crv1.iterrows():
         lines.append(
             f"   ({name}) the design detects, with 80% power, a true coefficient of {r['mde_analytic']:.4f} pp per point; for the "

@@ -134,7 +134,9 @@ def _conflicts(rows: pd.DataFrame, names: dict[str, str]) -> tuple[dict[str, str
                 )
             below = re.search(r"<\s*(\d+(?:[.,]\d+)?)\s*%", note)
             for c in codes:
-                msg = f"another statement puts {names[c].title()} in a different range (note of source {r['source_id']})"
+                msg = (
+                    f"another statement puts {names[c].title()} in a different range (note of source {r['source_id']})"
+                )
                 if below:
                     msg = f"another statement puts {names[c].title()} below {below.group(1)} % (note of source {r['source_id']})"
                     alt[c] = (0.0, float(below.group(1).replace(",", ".")))
@@ -204,14 +206,18 @@ def extreme_poverty_cross_section(
     need = ["province_code", "year", *PANEL_COLUMNS]
     missing = [c for c in need if c not in panel.columns]
     if missing:
-        raise PanelError(f"extreme_poverty_cross_section: panel has no column(s) {missing}; expected build_province_panel() output")
+        raise PanelError(
+            f"extreme_poverty_cross_section: panel has no column(s) {missing}; expected build_province_panel() output"
+        )
     py = panel.loc[panel["year"] == int(year), need].copy()
     if py.empty:
         raise PanelError(f"extreme_poverty_cross_section: panel has no rows for year {year}")
     py["province_code"] = py["province_code"].astype(str)
     dup = py["province_code"].duplicated()
     if dup.any():
-        raise PanelError(f"extreme_poverty_cross_section: panel year {year} has duplicate province_code {py.loc[dup, 'province_code'].tolist()}")
+        raise PanelError(
+            f"extreme_poverty_cross_section: panel year {year} has duplicate province_code {py.loc[dup, 'province_code'].tolist()}"
+        )
 
     if fragments is None:
         from jamsostek_analysis.data.sources.curated import read_curated
@@ -263,7 +269,11 @@ def extreme_poverty_cross_section(
                     & (fragments["period"].astype(str) == period)
                     & (fragments["series_vintage"].astype(str) == series)
                 ].iloc[0]
-                out.loc[i, ["status", "source_id", "confidence"]] = ["bounded", band_row["source_id"], band_row["confidence"]]
+                out.loc[i, ["status", "source_id", "confidence"]] = [
+                    "bounded",
+                    band_row["source_id"],
+                    band_row["confidence"],
+                ]
 
     out = out[CROSS_SECTION_COLUMNS].sort_values("province_code", kind="stable").reset_index(drop=True)
     out.attrs.update(
@@ -339,8 +349,10 @@ def extreme_poverty_regression(
         parts = [f"{len(data)} provinces"]
         if exclude:
             parts.append(f"excluded by choice: {sorted(map(str, exclude))}")
-        parts.append(f"without extreme-poverty information (dropped): {int(no_info.sum())}"
-                     + (f" {data.loc[no_info, 'province_code'].tolist()}" if no_info.any() else ""))
+        parts.append(
+            f"without extreme-poverty information (dropped): {int(no_info.sum())}"
+            + (f" {data.loc[no_info, 'province_code'].tolist()}" if no_info.any() else "")
+        )
         if miss_x.any():
             parts.append(f"missing {x}/controls (dropped): {data.loc[miss_x, 'province_code'].tolist()}")
         print("extreme_poverty_regression: " + "; ".join(parts))
@@ -484,10 +496,22 @@ def proxy_table(
         spearman_p``, samples in the order given.
     """
     samples = PROXY_SAMPLES if samples is None else samples
-    parts = [proxy_relationships(cross_section, proxies, exclude=tuple(ex)).assign(sample=label)
-             for label, ex in samples.items()]
-    cols = ["sample", "proxy", "n", "pearson_r", "spearman_rho", "slope", "intercept", "r_squared",
-            "pearson_p", "spearman_p"]
+    parts = [
+        proxy_relationships(cross_section, proxies, exclude=tuple(ex)).assign(sample=label)
+        for label, ex in samples.items()
+    ]
+    cols = [
+        "sample",
+        "proxy",
+        "n",
+        "pearson_r",
+        "spearman_rho",
+        "slope",
+        "intercept",
+        "r_squared",
+        "pearson_p",
+        "spearman_p",
+    ]
     return pd.concat(parts, ignore_index=True)[cols]
 
 
@@ -530,10 +554,16 @@ def band_consistency(cross_section: pd.DataFrame, fits: pd.DataFrame) -> pd.Data
         pred = f.intercept + f.slope * b[f.proxy].astype(float)
         ok = pred.notna()
         inside = ok & (pred >= b["lower"]) & (pred <= b["upper"])
-        rows.append({"proxy": f.proxy, "n_bounded": int(len(b)), "n_predicted": int(ok.sum()),
-                     "n_inside": int(inside.sum()),
-                     "predicted_min": float(pred.min()) if ok.any() else float("nan"),
-                     "predicted_max": float(pred.max()) if ok.any() else float("nan")})
+        rows.append(
+            {
+                "proxy": f.proxy,
+                "n_bounded": int(len(b)),
+                "n_predicted": int(ok.sum()),
+                "n_inside": int(inside.sum()),
+                "predicted_min": float(pred.min()) if ok.any() else float("nan"),
+                "predicted_max": float(pred.max()) if ok.any() else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -559,9 +589,19 @@ def coefficient_table(results: dict[str, Any], param: str = "coverage_rate", alp
         if param not in r.params.index:
             raise EstimationError(f"coefficient_table: specification {name!r} has no coefficient {param!r}")
         ci = r.conf_int(alpha).loc[param]
-        rows.append({"spec": name, "estimate": float(r.params[param]), "se": float(r.bse[param]),
-                     "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]), "p": float(r.pvalues[param]),
-                     "n": int(r.nobs), "n_exact": int(r.n_exact), "n_interval": int(r.n_interval)})
+        rows.append(
+            {
+                "spec": name,
+                "estimate": float(r.params[param]),
+                "se": float(r.bse[param]),
+                "ci_low": float(ci["ci_low"]),
+                "ci_high": float(ci["ci_high"]),
+                "p": float(r.pvalues[param]),
+                "n": int(r.nobs),
+                "n_exact": int(r.n_exact),
+                "n_interval": int(r.n_interval),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -570,8 +610,12 @@ def national_rate(national: pd.DataFrame, series: str, year: int, period: str) -
 
     ``national``: :func:`jamsostek_analysis.data.extreme.national_extreme_poverty` output.
     """
-    v = national[(national["series"] == series) & (national["year"] == year) & (national["period"] == period)
-                 & national["primary"]]["value"]
+    v = national[
+        (national["series"] == series)
+        & (national["year"] == year)
+        & (national["period"] == period)
+        & national["primary"]
+    ]["value"]
     return float(v.iloc[0]) if len(v) else float("nan")
 
 
@@ -594,14 +638,17 @@ def national_series_notes(national: pd.DataFrame) -> list[str]:
     out = []
     prim = national[national["primary"]]
     for series, g in prim.groupby("series", sort=True):
-        rounds = ", ".join(f"{r.period} {r.year}" if r.month_stated else f"{r.year} (month not stated)"
-                           for r in g.itertuples())
+        rounds = ", ".join(
+            f"{r.period} {r.year}" if r.month_stated else f"{r.year} (month not stated)" for r in g.itertuples()
+        )
         out.append(f"{series}: {len(g)} rounds - {rounds}")
     overlap = prim.groupby(["year", "period"])["series"].nunique()
-    for (y, per) in overlap[overlap > 1].index:
+    for y, per in overlap[overlap > 1].index:
         v = prim[(prim["year"] == y) & (prim["period"] == per)]
         out.append(f"Both series report {per} {y}: " + "; ".join(f"{r.series} {r.value:.2f} %" for r in v.itertuples()))
     for r in national[~national["primary"]].itertuples():
-        out.append(f"Conflicting lower-confidence statement kept apart: {r.series}, {r.period} {r.year}: "
-                   f"{r.value:.2f} % ({r.source_id}, {r.confidence})")
+        out.append(
+            f"Conflicting lower-confidence statement kept apart: {r.series}, {r.period} {r.year}: "
+            f"{r.value:.2f} % ({r.source_id}, {r.confidence})"
+        )
     return out

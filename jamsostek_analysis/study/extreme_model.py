@@ -136,14 +136,21 @@ def fgt_cells(bps_long: pd.DataFrame, rounds: Sequence[tuple[int, str]]) -> pd.D
     d = bps_long[(bps_long["region_level"].astype(str) == "province") & bps_long["indicator"].isin(list(_INDICATORS))]
     d = d[d["category"].isin(list(_AREAS)) & d["period"].isin(list(_MONTH))]
     keep = pd.Series([(int(y), p) in set(rounds) for y, p in zip(d["year"], d["period"])], index=d.index)
-    d = d[keep].assign(var=lambda x: x["indicator"].map(_INDICATORS), area=lambda x: x["category"].map(_AREAS),
-                       province_code=lambda x: x["region_code"].astype(str))
+    d = d[keep].assign(
+        var=lambda x: x["indicator"].map(_INDICATORS),
+        area=lambda x: x["category"].map(_AREAS),
+        province_code=lambda x: x["region_code"].astype(str),
+    )
     key = ["province_code", "year", "period", "area", "var"]
     dup = d.duplicated(key, keep=False)
     if dup.any():
         r = d[dup].iloc[0]
-        raise ParseError(f"{r['source_file']}: {r['var']} {r['area']} {r['period']} {r['year']} of province {r['province_code']} is published twice")
-    wide = d.pivot_table(index=["province_code", "year", "period", "area"], columns="var", values="value", aggfunc="first").reset_index()
+        raise ParseError(
+            f"{r['source_file']}: {r['var']} {r['area']} {r['period']} {r['year']} of province {r['province_code']} is published twice"
+        )
+    wide = d.pivot_table(
+        index=["province_code", "year", "period", "area"], columns="var", values="value", aggfunc="first"
+    ).reset_index()
     for c in ("p0", "p1", "p2", "line"):
         if c not in wide:
             wide[c] = np.nan
@@ -171,18 +178,26 @@ def poverty_weights(count_long: pd.DataFrame, rounds: Sequence[tuple[int, str]])
     """
     d = count_long[count_long["region_level"].astype(str) == "province"]
     cat = {"Jumlah Penduduk Miskin (ribu)": "poor", "Persentase Penduduk Miskin": "p0"}
-    d = d[d["category"].isin(list(cat))].assign(var=lambda x: x["category"].map(cat), province_code=lambda x: x["region_code"].astype(str))
-    w = d.pivot_table(index=["province_code", "year", "period"], columns="var", values="value", aggfunc="first").reset_index()
+    d = d[d["category"].isin(list(cat))].assign(
+        var=lambda x: x["category"].map(cat), province_code=lambda x: x["region_code"].astype(str)
+    )
+    w = d.pivot_table(
+        index=["province_code", "year", "period"], columns="var", values="value", aggfunc="first"
+    ).reset_index()
     w["weight"] = 100.0 * w["poor"] / w["p0"].where(w["p0"] > 0)
     w = w[w["weight"].notna()]
     have = {(int(y), p): g for (y, p), g in w.groupby(["year", "period"])}
     parts = []
     for y, p in rounds:
         march = have.get((int(y), "March"))
-        if (int(y), p) in have and (march is None or set(march["province_code"]) <= set(have[(int(y), p)]["province_code"])):
+        if (int(y), p) in have and (
+            march is None or set(march["province_code"]) <= set(have[(int(y), p)]["province_code"])
+        ):
             parts.append(have[(int(y), p)].assign(weight_source=f"S06 {p} {y}"))
         elif march is not None:
-            parts.append(march.assign(period=p, weight_source=f"S06 March {y} (no complete {p} province counts published)"))
+            parts.append(
+                march.assign(period=p, weight_source=f"S06 March {y} (no complete {p} province counts published)")
+            )
         else:
             raise ParseError(f"raw/bps/poverty_count_province: no province poor counts for {p} {y} nor March {y}")
     out = pd.concat(parts, ignore_index=True)
@@ -191,13 +206,21 @@ def poverty_weights(count_long: pd.DataFrame, rounds: Sequence[tuple[int, str]])
 
 def total_lines(count_long: pd.DataFrame) -> pd.DataFrame:
     """Province poverty line, urban + rural (S06 ``Garis Kemiskinan``): ``province_code, year, period, line``."""
-    d = count_long[(count_long["region_level"].astype(str) == "province") & (count_long["category"] == "Garis Kemiskinan")]
+    d = count_long[
+        (count_long["region_level"].astype(str) == "province") & (count_long["category"] == "Garis Kemiskinan")
+    ]
     d = d.assign(province_code=d["region_code"].astype(str))[["province_code", "year", "period", "value"]]
     return d.rename(columns={"value": "line"}).dropna().reset_index(drop=True)
 
 
-def extreme_line_ratio(rounds: Sequence[tuple[int, str]], cpi: pd.DataFrame, national_line: pd.DataFrame, *,
-                       anchor_value: float, anchor: tuple[int, str]) -> pd.DataFrame:
+def extreme_line_ratio(
+    rounds: Sequence[tuple[int, str]],
+    cpi: pd.DataFrame,
+    national_line: pd.DataFrame,
+    *,
+    anchor_value: float,
+    anchor: tuple[int, str],
+) -> pd.DataFrame:
     """The extreme line in rupiah and relative to the national poverty line, per round.
 
     ``L_t = anchor_value * CPI_t / CPI_anchor`` and ``k_t = L_t / z_t`` with ``z_t`` the national
@@ -220,7 +243,9 @@ def extreme_line_ratio(rounds: Sequence[tuple[int, str]], cpi: pd.DataFrame, nat
         ``year, period, cpi, line_rupiah, national_line, k``.
     """
     lv = {(int(y), int(m)): float(v) for y, m, v in zip(cpi["year"], cpi["month"], cpi["level"])}
-    zl = {(int(y), p): float(v) for y, p, v in zip(national_line["year"], national_line["period"], national_line["line"])}
+    zl = {
+        (int(y), p): float(v) for y, p, v in zip(national_line["year"], national_line["period"], national_line["line"])
+    }
     a = (int(anchor[0]), _MONTH[anchor[1]])
     if a not in lv:
         raise EstimationError(f"extreme_line_ratio: no CPI level for the anchor {anchor}")
@@ -230,8 +255,16 @@ def extreme_line_ratio(rounds: Sequence[tuple[int, str]], cpi: pd.DataFrame, nat
         if key not in lv or (int(y), p) not in zl:
             raise EstimationError(f"extreme_line_ratio: no CPI level or national poverty line for {p} {y}")
         L = anchor_value * lv[key] / lv[a]
-        rows.append({"year": int(y), "period": p, "cpi": lv[key], "line_rupiah": L, "national_line": zl[(int(y), p)],
-                     "k": L / zl[(int(y), p)]})
+        rows.append(
+            {
+                "year": int(y),
+                "period": p,
+                "cpi": lv[key],
+                "line_rupiah": L,
+                "national_line": zl[(int(y), p)],
+                "k": L / zl[(int(y), p)],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -281,7 +314,9 @@ def load_model_inputs(bundle: Any = None, rounds: Sequence[tuple[int, str]] | No
     cells = cells.merge(tl, on=["province_code", "year", "period", "area"], how="left")
     cells["line"] = cells["line"].fillna(cells.pop("_tl"))
     nat = read_bps_topic(bundle, "poverty_national")
-    nat = nat[(nat["indicator"] == "garis kemiskinan") & (nat["category"] == "Jumlah") & nat["period"].isin(list(_MONTH))]
+    nat = nat[
+        (nat["indicator"] == "garis kemiskinan") & (nat["category"] == "Jumlah") & nat["period"].isin(list(_MONTH))
+    ]
     national_line = nat[["year", "period", "value"]].rename(columns={"value": "line"}).dropna()
     points = read_curated(bundle, "cpi_national_points")
     base18 = points[points["series_vintage"] == "2018=100"]
@@ -295,13 +330,24 @@ def load_model_inputs(bundle: Any = None, rounds: Sequence[tuple[int, str]] | No
     cpi = chain_yoy_index(yoy, anchors)
     check = cpi_chain_check(cpi, points)
     lines = read_curated(bundle, "extreme_poverty_line_national")
-    l190 = lines[(lines["series_vintage"] == SERIES_190) & (lines["year"] == 2023) & (lines["period"] == "March")]["value"]
+    l190 = lines[(lines["series_vintage"] == SERIES_190) & (lines["year"] == 2023) & (lines["period"] == "March")][
+        "value"
+    ]
     if len(l190) != 1:
         raise ParseError("extreme_poverty_line_national.csv: expected one BPS 1.90 series line for March 2023")
     fragments = read_curated(bundle, "extreme_poverty_province_fragments")
     published = national_extreme_poverty(read_curated(bundle, "extreme_poverty_national"))
-    return ModelInputs(cells=cells, weights=weights, cpi=cpi, cpi_check=check, national_line=national_line,
-                       line_190=float(l190.iloc[0]), fragments=fragments, national_published=published, rounds=rounds)
+    return ModelInputs(
+        cells=cells,
+        weights=weights,
+        cpi=cpi,
+        cpi_check=check,
+        national_line=national_line,
+        line_190=float(l190.iloc[0]),
+        fragments=fragments,
+        national_published=published,
+        rounds=rounds,
+    )
 
 
 def calibration_targets(fragments: pd.DataFrame, year: int = 2023, period: str = "March") -> pd.DataFrame:
@@ -314,16 +360,41 @@ def calibration_targets(fragments: pd.DataFrame, year: int = 2023, period: str =
         upper`` (bands; the exact value for exact rows), ``source_id, confidence``. A province with an
         exact value and a band row (Gorontalo 2023) keeps the exact value only.
     """
-    f = fragments[(fragments["series_vintage"] == SERIES_190) & (fragments["year"] == int(year)) & (fragments["period"] == period)]
+    f = fragments[
+        (fragments["series_vintage"] == SERIES_190) & (fragments["year"] == int(year)) & (fragments["period"] == period)
+    ]
     exact = f[f["indicator"] == "extreme_poverty_rate"]
     band = f[(f["indicator"] == "extreme_poverty_band") & ~f["province_code"].isin(exact["province_code"])]
-    rows = [{"province_code": r.province_code, "kind": "exact", "value": r.value, "lower": r.value, "upper": r.value,
-             "source_id": r.source_id, "confidence": r.confidence} for r in exact.itertuples()]
+    rows = [
+        {
+            "province_code": r.province_code,
+            "kind": "exact",
+            "value": r.value,
+            "lower": r.value,
+            "upper": r.value,
+            "source_id": r.source_id,
+            "confidence": r.confidence,
+        }
+        for r in exact.itertuples()
+    ]
     for r in band.itertuples():
         lo, hi = (float(x) for x in str(r.value_text).split("-"))
-        rows.append({"province_code": r.province_code, "kind": "band", "value": np.nan, "lower": lo, "upper": hi,
-                     "source_id": r.source_id, "confidence": r.confidence})
-    return pd.DataFrame(rows).sort_values(["kind", "province_code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        rows.append(
+            {
+                "province_code": r.province_code,
+                "kind": "band",
+                "value": np.nan,
+                "lower": lo,
+                "upper": hi,
+                "source_id": r.source_id,
+                "confidence": r.confidence,
+            }
+        )
+    return (
+        pd.DataFrame(rows)
+        .sort_values(["kind", "province_code"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,7 +447,11 @@ def _layout(cells: pd.DataFrame) -> _Layout:
     no_rural = (idx["rural"] < 0) & (idx["urban"] >= 0)
     wu = np.where(no_rural, 1.0, wu)
     ident = no_rural | ((np.abs(pu - pr) >= MIN_P0_GAP) & (wu >= 0) & (wu <= 1))
-    mode = np.where(ident, np.where(no_rural, "urban (no rural area)", "urban+rural"), "total cell (urban share not identified by P0)")
+    mode = np.where(
+        ident,
+        np.where(no_rural, "urban (no rural area)", "urban+rural"),
+        "total cell (urban share not identified by P0)",
+    )
     return _Layout(keys, idx["urban"], idx["rural"], idx["total"], np.where(ident, wu, np.nan), mode)
 
 
@@ -414,13 +489,16 @@ def _province_values(lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray
     return _combine(lay, _cell_share(par, c * ratio, dist))
 
 
-def _calibrate(lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray, dist: str,
-               targets: pd.DataFrame, rnd: tuple[int, str]) -> float:
+def _calibrate(
+    lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray, dist: str, targets: pd.DataFrame, rnd: tuple[int, str]
+) -> float:
     """Level factor c minimising the squared log error over the target provinces of round ``rnd``."""
     rows = lay.keys.reset_index().merge(targets[["province_code", "value"]], on="province_code")
     rows = rows[(rows["year"] == rnd[0]) & (rows["period"] == rnd[1])]
     if len(rows) != len(targets):
-        raise EstimationError(f"calibration: {len(targets)} target provinces, {len(rows)} modelled in {rnd[1]} {rnd[0]}")
+        raise EstimationError(
+            f"calibration: {len(targets)} target provinces, {len(rows)} modelled in {rnd[1]} {rnd[0]}"
+        )
     ix = rows["index"].to_numpy()
     logv = np.log(rows["value"].to_numpy(float))
 
@@ -476,8 +554,9 @@ class ExtremeModel:
     notes: list[str] = field(default_factory=list)
 
 
-def _loo_predictions(lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray, dist: str,
-                     targets: pd.DataFrame, rnd: tuple[int, str]) -> pd.DataFrame:
+def _loo_predictions(
+    lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray, dist: str, targets: pd.DataFrame, rnd: tuple[int, str]
+) -> pd.DataFrame:
     keys = lay.keys.reset_index()
     at = keys[(keys["year"] == rnd[0]) & (keys["period"] == rnd[1])].set_index("province_code")["index"]
     rows = []
@@ -492,12 +571,21 @@ def _loo_predictions(lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray
 def _loo_metrics(loo: pd.DataFrame) -> dict[str, float]:
     e = loo["predicted"] - loo["value"]
     le = np.log(loo["predicted"]) - np.log(loo["value"])
-    return {"mae_pp": float(e.abs().mean()), "mean_abs_log_error": float(le.abs().mean()),
-            "correlation": float(np.corrcoef(loo["predicted"], loo["value"])[0, 1]), "n": int(len(loo))}
+    return {
+        "mae_pp": float(e.abs().mean()),
+        "mean_abs_log_error": float(le.abs().mean()),
+        "correlation": float(np.corrcoef(loo["predicted"], loo["value"])[0, 1]),
+        "n": int(len(loo)),
+    }
 
 
-def spatial_test(cells: pd.DataFrame, par: dict[str, np.ndarray], lines: pd.DataFrame, targets: pd.DataFrame,
-                 rnd: tuple[int, str] = CALIBRATION_190) -> pd.DataFrame:
+def spatial_test(
+    cells: pd.DataFrame,
+    par: dict[str, np.ndarray],
+    lines: pd.DataFrame,
+    targets: pd.DataFrame,
+    rnd: tuple[int, str] = CALIBRATION_190,
+) -> pd.DataFrame:
     """Proportional line (``c k_t z``) against one rupiah line (``c L_t``) on the exact values.
 
     Both variants are calibrated and cross-validated (leave one province out) on the exact values of
@@ -521,8 +609,9 @@ def spatial_test(cells: pd.DataFrame, par: dict[str, np.ndarray], lines: pd.Data
     return out
 
 
-def _envelope(lay: _Layout, pars: list[dict[str, np.ndarray]], ratio: np.ndarray,
-              cs: dict[str, tuple[float, float]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _envelope(
+    lay: _Layout, pars: list[dict[str, np.ndarray]], ratio: np.ndarray, cs: dict[str, tuple[float, float]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cell-level min/max over rounding corners and distributions, at the low/high level factors."""
     lo = np.full(len(ratio), np.inf)
     hi = np.full(len(ratio), -np.inf)
@@ -538,7 +627,9 @@ def _envelope(lay: _Layout, pars: list[dict[str, np.ndarray]], ratio: np.ndarray
     return _combine(lay, lo), _combine(lay, hi)
 
 
-def _series_columns(prefix: str, point: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
+def _series_columns(
+    prefix: str, point: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame, ln: pd.DataFrame
+) -> pd.DataFrame:
     key = ["province_code", "year", "period"]
     out = point[key].copy()
     out[f"{prefix}_modelled"] = point["value"].to_numpy()
@@ -577,7 +668,9 @@ def fit_extreme_model(inputs: ModelInputs, *, level: float = 0.90, spatial: str 
     if not 0 < level < 1:
         raise EstimationError(f"level: expected a number in (0, 1), found {level!r}")
     cells = inputs.cells.reset_index(drop=True)
-    lines = extreme_line_ratio(inputs.rounds, inputs.cpi, inputs.national_line, anchor_value=inputs.line_190, anchor=CALIBRATION_190)
+    lines = extreme_line_ratio(
+        inputs.rounds, inputs.cpi, inputs.national_line, anchor_value=inputs.line_190, anchor=CALIBRATION_190
+    )
     # US$2.15: relative line indexed from March 2024 (level set by c215)
     a215 = lines[(lines["year"] == CALIBRATION_215[0]) & (lines["period"] == CALIBRATION_215[1])].iloc[0]
     lines["k215"] = (lines["cpi"] / a215["cpi"]) / (lines["national_line"] / a215["national_line"])
@@ -599,8 +692,18 @@ def fit_extreme_model(inputs: ModelInputs, *, level: float = 0.90, spatial: str 
         n = len(lc)
         se = float(np.sqrt((n - 1) / n * np.sum((lc - lc.mean()) ** 2)))
         cs[dist] = (c * np.exp(-tcrit * se), c * np.exp(tcrit * se))
-        cal_rows.append({"series": SERIES_190, "distribution": dist, "c": c, "c_low": cs[dist][0], "c_high": cs[dist][1],
-                         "se_log_c": se, "n": n, "anchor": f"{len(exact)} exact province values, March 2023"})
+        cal_rows.append(
+            {
+                "series": SERIES_190,
+                "distribution": dist,
+                "c": c,
+                "c_low": cs[dist][0],
+                "c_high": cs[dist][1],
+                "se_log_c": se,
+                "n": n,
+                "anchor": f"{len(exact)} exact province values, March 2023",
+            }
+        )
         jk_rows.append(loo.assign(distribution=dist))
     corners = [_shape_params(cells, d1, d2) for d1 in (-ROUNDING, ROUNDING) for d2 in (-ROUNDING, ROUNDING)] + [par]
     point = _province_values(lay, par, ratio, cal_rows[0]["c"], "beta")
@@ -610,19 +713,37 @@ def fit_extreme_model(inputs: ModelInputs, *, level: float = 0.90, spatial: str 
 
     # US$2.15: level from the national March 2024 figure ----------------------------------------
     pub = inputs.national_published
-    anchor215 = pub[(pub["series"] == SERIES_215) & (pub["year"] == CALIBRATION_215[0]) & (pub["period"] == CALIBRATION_215[1]) & pub["primary"]]
+    anchor215 = pub[
+        (pub["series"] == SERIES_215)
+        & (pub["year"] == CALIBRATION_215[0])
+        & (pub["period"] == CALIBRATION_215[1])
+        & pub["primary"]
+    ]
     if len(anchor215) != 1:
         raise ParseError("extreme_poverty_national.csv: expected one US$2.15 national rate for March 2024")
     target215 = float(anchor215["value"].iloc[0])
-    r215 = cells[["year", "period"]].merge(lines[["year", "period", "k215"]], on=["year", "period"], how="left")["k215"].to_numpy(float)
+    r215 = (
+        cells[["year", "period"]]
+        .merge(lines[["year", "period", "k215"]], on=["year", "period"], how="left")["k215"]
+        .to_numpy(float)
+    )
     w = inputs.weights
     c215 = {}
     for dist in DISTRIBUTIONS:
         for tgt in (target215 - ROUNDING, target215, target215 + ROUNDING):
             c215[(dist, tgt)] = _calibrate_national(lay, par, r215, dist, w, CALIBRATION_215, tgt)
-        cal_rows.append({"series": SERIES_215, "distribution": dist, "c": c215[(dist, target215)],
-                         "c_low": c215[(dist, target215 - ROUNDING)], "c_high": c215[(dist, target215 + ROUNDING)],
-                         "se_log_c": np.nan, "n": 1, "anchor": f"national March 2024 {target215:.2f} % (+/-{ROUNDING})"})
+        cal_rows.append(
+            {
+                "series": SERIES_215,
+                "distribution": dist,
+                "c": c215[(dist, target215)],
+                "c_low": c215[(dist, target215 - ROUNDING)],
+                "c_high": c215[(dist, target215 + ROUNDING)],
+                "se_log_c": np.nan,
+                "n": 1,
+                "anchor": f"national March 2024 {target215:.2f} % (+/-{ROUNDING})",
+            }
+        )
     point215 = _province_values(lay, par, r215, c215[("beta", target215)], "beta")
     ln215 = _province_values(lay, par, r215, c215[("lognormal", target215)], "lognormal")
     cs215 = {d: (c215[(d, target215 - ROUNDING)], c215[(d, target215 + ROUNDING)]) for d in DISTRIBUTIONS}
@@ -636,22 +757,52 @@ def fit_extreme_model(inputs: ModelInputs, *, level: float = 0.90, spatial: str 
     prov.insert(1, "province_name", prov["province_code"].map(names))
     prov["flag"] = [_flag(r) for r in prov.itertuples()]
     prov = prov.sort_values(["year", "period", "province_code"], kind="stable").reset_index(drop=True)
-    cells_out = cells.assign(beta_a=par["a"], beta_b=par["b"], beta_feasible=par["beta_ok"], ln_mu=par["mu"],
-                             ln_sigma=par["sigma"], ln_misfit_p1=par["ln_misfit_p1"])
-    notes = [f"spatial assumption: {choice} (leave-one-out mean |log error| "
-             + ", ".join(f"{r.spatial} {r.mean_abs_log_error:.3f}" for r in sp.itertuples()) + ")"]
-    return ExtremeModel(province=prov, cells=cells_out, lines=lines, calibration=pd.DataFrame(cal_rows),
-                        jackknife=pd.concat(jk_rows, ignore_index=True), spatial=sp, targets=targets, level=level,
-                        spatial_choice=choice, inputs=inputs, notes=notes)
+    cells_out = cells.assign(
+        beta_a=par["a"],
+        beta_b=par["b"],
+        beta_feasible=par["beta_ok"],
+        ln_mu=par["mu"],
+        ln_sigma=par["sigma"],
+        ln_misfit_p1=par["ln_misfit_p1"],
+    )
+    notes = [
+        f"spatial assumption: {choice} (leave-one-out mean |log error| "
+        + ", ".join(f"{r.spatial} {r.mean_abs_log_error:.3f}" for r in sp.itertuples())
+        + ")"
+    ]
+    return ExtremeModel(
+        province=prov,
+        cells=cells_out,
+        lines=lines,
+        calibration=pd.DataFrame(cal_rows),
+        jackknife=pd.concat(jk_rows, ignore_index=True),
+        spatial=sp,
+        targets=targets,
+        level=level,
+        spatial_choice=choice,
+        inputs=inputs,
+        notes=notes,
+    )
 
 
-def _calibrate_national(lay: _Layout, par: dict[str, np.ndarray], ratio: np.ndarray, dist: str,
-                        weights: pd.DataFrame, rnd: tuple[int, str], target: float) -> float:
+def _calibrate_national(
+    lay: _Layout,
+    par: dict[str, np.ndarray],
+    ratio: np.ndarray,
+    dist: str,
+    weights: pd.DataFrame,
+    rnd: tuple[int, str],
+    target: float,
+) -> float:
     """Level factor c whose national aggregate (poverty-population weights) equals ``target`` in ``rnd``."""
     keys = lay.keys.reset_index()
-    keys = keys[(keys["year"] == rnd[0]) & (keys["period"] == rnd[1])].merge(weights, on=["province_code", "year", "period"], how="left")
+    keys = keys[(keys["year"] == rnd[0]) & (keys["period"] == rnd[1])].merge(
+        weights, on=["province_code", "year", "period"], how="left"
+    )
     if keys["weight"].isna().any():
-        raise EstimationError(f"calibration: no poverty-population weight for {keys.loc[keys['weight'].isna(), 'province_code'].tolist()} in {rnd}")
+        raise EstimationError(
+            f"calibration: no poverty-population weight for {keys.loc[keys['weight'].isna(), 'province_code'].tolist()} in {rnd}"
+        )
     ix = keys["index"].to_numpy()
     w = keys["weight"].to_numpy(float)
 
@@ -715,7 +866,9 @@ def national_aggregate(values: pd.DataFrame, weights: pd.DataFrame, columns: Seq
         row["weight_source"] = "; ".join(sorted(set(g["weight_source"].dropna())))
         rows.append(row)
     out = pd.DataFrame(rows)
-    return out.sort_values(["year", "period"], key=lambda s: s.map(_MONTH) if s.name == "period" else s, kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["year", "period"], key=lambda s: s.map(_MONTH) if s.name == "period" else s, kind="stable"
+    ).reset_index(drop=True)
 
 
 def proxy_predictions(model: ExtremeModel, panel_like: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -729,7 +882,9 @@ def proxy_predictions(model: ExtremeModel, panel_like: pd.DataFrame | None = Non
     """
     tot = model.cells[model.cells["area"] == "total"][["province_code", "year", "period", "p0", "p1", "p2"]]
     exact = model.targets[model.targets["kind"] == "exact"]
-    cal = tot[(tot["year"] == CALIBRATION_190[0]) & (tot["period"] == CALIBRATION_190[1])].merge(exact[["province_code", "value"]], on="province_code")
+    cal = tot[(tot["year"] == CALIBRATION_190[0]) & (tot["period"] == CALIBRATION_190[1])].merge(
+        exact[["province_code", "value"]], on="province_code"
+    )
     pred = tot[["province_code", "year", "period"]].copy()
     metrics = []
     for v in ("p0", "p1", "p2"):
@@ -744,10 +899,16 @@ def proxy_predictions(model: ExtremeModel, panel_like: pd.DataFrame | None = Non
         e = loo_df["predicted"] - loo_df["value"]
         pos = loo_df["predicted"] > 0
         le = np.log(loo_df.loc[pos, "predicted"]) - np.log(loo_df.loc[pos, "value"])
-        metrics.append({"method": f"linear in {v.upper()}", "mae_pp": float(e.abs().mean()),
-                        "mean_abs_log_error": float(le.abs().mean()) if pos.all() else np.nan,
-                        "correlation": float(np.corrcoef(loo_df["predicted"], loo_df["value"])[0, 1]),
-                        "n": len(loo_df), "n_nonpositive": int((~pos).sum())})
+        metrics.append(
+            {
+                "method": f"linear in {v.upper()}",
+                "mae_pp": float(e.abs().mean()),
+                "mean_abs_log_error": float(le.abs().mean()) if pos.all() else np.nan,
+                "correlation": float(np.corrcoef(loo_df["predicted"], loo_df["value"])[0, 1]),
+                "n": len(loo_df),
+                "n_nonpositive": int((~pos).sum()),
+            }
+        )
     return pred, pd.DataFrame(metrics)
 
 
@@ -768,33 +929,80 @@ def validation_table(model: ExtremeModel) -> pd.DataFrame:
     # 1. leave-one-out on the exact values
     lo = {d: _loo_metrics(leave_one_out(model, d)) for d in DISTRIBUTIONS}
     pm = pmet.set_index("method")
-    for stat, key in (("MAE (pp)", "mae_pp"), ("mean absolute log error", "mean_abs_log_error"), ("correlation", "correlation")):
-        rows.append({"check": f"leave-one-out, {lo['beta']['n']} exact March-2023 province values", "statistic": stat,
-                     "published": np.nan, "beta": lo["beta"][key], "lognormal": lo["lognormal"][key],
-                     **{f"proxy_{v}": pm.loc[f"linear in {v.upper()}", key] for v in ("p0", "p1", "p2")},
-                     "in_sample": False, "note": "each province predicted with the level calibrated on the other 20"})
+    for stat, key in (
+        ("MAE (pp)", "mae_pp"),
+        ("mean absolute log error", "mean_abs_log_error"),
+        ("correlation", "correlation"),
+    ):
+        rows.append(
+            {
+                "check": f"leave-one-out, {lo['beta']['n']} exact March-2023 province values",
+                "statistic": stat,
+                "published": np.nan,
+                "beta": lo["beta"][key],
+                "lognormal": lo["lognormal"][key],
+                **{f"proxy_{v}": pm.loc[f"linear in {v.upper()}", key] for v in ("p0", "p1", "p2")},
+                "in_sample": False,
+                "note": "each province predicted with the level calibrated on the other 20",
+            }
+        )
     # 2. bands
     bands = model.targets[model.targets["kind"] == "band"]
-    b23 = allv[(allv["year"] == 2023) & (allv["period"] == "March")].set_index("province_code").reindex(bands["province_code"])
+    b23 = (
+        allv[(allv["year"] == 2023) & (allv["period"] == "March")]
+        .set_index("province_code")
+        .reindex(bands["province_code"])
+    )
     inside = {}
-    for col, m in (("extreme_modelled", "beta"), ("extreme_lognormal", "lognormal"), ("proxy_p0", "proxy_p0"),
-                   ("proxy_p1", "proxy_p1"), ("proxy_p2", "proxy_p2")):
+    for col, m in (
+        ("extreme_modelled", "beta"),
+        ("extreme_lognormal", "lognormal"),
+        ("proxy_p0", "proxy_p0"),
+        ("proxy_p1", "proxy_p1"),
+        ("proxy_p2", "proxy_p2"),
+    ):
         v = b23[col].to_numpy(float)
         inside[m] = int(((v >= bands["lower"].to_numpy()) & (v <= bands["upper"].to_numpy())).sum())
-    rows.append({"check": f"{len(bands)} band-only provinces (March 2023, stated 1-5 %)", "statistic": "inside 1-5 %",
-                 "published": float(len(bands)), **{m: float(inside[m]) for m in methods}, "in_sample": False,
-                 "note": "bands inferred by elimination (derived); Banten also listed below 1 % elsewhere"})
+    rows.append(
+        {
+            "check": f"{len(bands)} band-only provinces (March 2023, stated 1-5 %)",
+            "statistic": "inside 1-5 %",
+            "published": float(len(bands)),
+            **{m: float(inside[m]) for m in methods},
+            "in_sample": False,
+            "note": "bands inferred by elimination (derived); Banten also listed below 1 % elsewhere",
+        }
+    )
     # 3. exact province values of March 2022 (out of sample)
     t22 = calibration_targets(model.inputs.fragments, 2022, "March")
     for r in t22[t22["kind"] == "exact"].itertuples():
-        v = allv[(allv["year"] == 2022) & (allv["period"] == "March") & (allv["province_code"] == r.province_code)].iloc[0]
-        rows.append({"check": "province value, March 2022", "statistic": f"{v['province_name'].title()} ({r.province_code})",
-                     "published": r.value, "beta": v["extreme_modelled"], "beta_low": v["extreme_modelled_low"],
-                     "beta_high": v["extreme_modelled_high"], "lognormal": v["extreme_lognormal"],
-                     **{f"proxy_{p}": v[f"proxy_{p}"] for p in ("p0", "p1", "p2")}, "in_sample": False,
-                     "note": f"source {r.source_id}, confidence {r.confidence}"})
+        v = allv[
+            (allv["year"] == 2022) & (allv["period"] == "March") & (allv["province_code"] == r.province_code)
+        ].iloc[0]
+        rows.append(
+            {
+                "check": "province value, March 2022",
+                "statistic": f"{v['province_name'].title()} ({r.province_code})",
+                "published": r.value,
+                "beta": v["extreme_modelled"],
+                "beta_low": v["extreme_modelled_low"],
+                "beta_high": v["extreme_modelled_high"],
+                "lognormal": v["extreme_lognormal"],
+                **{f"proxy_{p}": v[f"proxy_{p}"] for p in ("p0", "p1", "p2")},
+                "in_sample": False,
+                "note": f"source {r.source_id}, confidence {r.confidence}",
+            }
+        )
     # 4. national aggregates
-    cols190 = ["extreme_modelled", "extreme_modelled_low", "extreme_modelled_high", "extreme_lognormal", "proxy_p0", "proxy_p1", "proxy_p2"]
+    cols190 = [
+        "extreme_modelled",
+        "extreme_modelled_low",
+        "extreme_modelled_high",
+        "extreme_lognormal",
+        "proxy_p0",
+        "proxy_p1",
+        "proxy_p2",
+    ]
     cols215 = ["extreme215_modelled", "extreme215_modelled_low", "extreme215_modelled_high", "extreme215_lognormal"]
     nat = national_aggregate(allv, w, cols190 + cols215)
     for series, cols, proxies in ((SERIES_190, cols190, True), (SERIES_215, cols215, False)):
@@ -804,16 +1012,35 @@ def validation_table(model: ExtremeModel) -> pd.DataFrame:
             if m.empty:
                 continue
             m = m.iloc[0]
-            row = {"check": f"national aggregate, {'US$1.90' if series == SERIES_190 else 'US$2.15'} series",
-                   "statistic": f"{r.period} {r.year}", "published": r.value, "beta": m[cols[0]], "beta_low": m[cols[1]],
-                   "beta_high": m[cols[2]], "lognormal": m[cols[3]],
-                   "in_sample": bool(series == SERIES_215 and (r.year, r.period) == CALIBRATION_215),
-                   "note": f"source {r.source_id}; weights {m['weight_source']}"}
+            row = {
+                "check": f"national aggregate, {'US$1.90' if series == SERIES_190 else 'US$2.15'} series",
+                "statistic": f"{r.period} {r.year}",
+                "published": r.value,
+                "beta": m[cols[0]],
+                "beta_low": m[cols[1]],
+                "beta_high": m[cols[2]],
+                "lognormal": m[cols[3]],
+                "in_sample": bool(series == SERIES_215 and (r.year, r.period) == CALIBRATION_215),
+                "note": f"source {r.source_id}; weights {m['weight_source']}",
+            }
             if proxies:
                 row.update({f"proxy_{v}": m[f"proxy_{v}"] for v in ("p0", "p1", "p2")})
             rows.append(row)
     out = pd.DataFrame(rows)
-    cols = ["check", "statistic", "published", "beta", "beta_low", "beta_high", "lognormal", "proxy_p0", "proxy_p1", "proxy_p2", "in_sample", "note"]
+    cols = [
+        "check",
+        "statistic",
+        "published",
+        "beta",
+        "beta_low",
+        "beta_high",
+        "lognormal",
+        "proxy_p0",
+        "proxy_p1",
+        "proxy_p2",
+        "in_sample",
+        "note",
+    ]
     for c in cols:
         if c not in out:
             out[c] = np.nan
@@ -824,8 +1051,17 @@ def national_trends(model: ExtremeModel) -> pd.DataFrame:
     """National aggregates of both series (point, low, high, lognormal) and the P2 proxy, per round."""
     pred, _ = proxy_predictions(model)
     allv = model.province.merge(pred, on=["province_code", "year", "period"], how="left")
-    cols = ["extreme_modelled", "extreme_modelled_low", "extreme_modelled_high", "extreme_lognormal",
-            "extreme215_modelled", "extreme215_modelled_low", "extreme215_modelled_high", "extreme215_lognormal", "proxy_p2"]
+    cols = [
+        "extreme_modelled",
+        "extreme_modelled_low",
+        "extreme_modelled_high",
+        "extreme_lognormal",
+        "extreme215_modelled",
+        "extreme215_modelled_low",
+        "extreme215_modelled_high",
+        "extreme215_lognormal",
+        "proxy_p2",
+    ]
     return national_aggregate(allv, model.inputs.weights, cols)
 
 
@@ -870,15 +1106,31 @@ def add_extreme_modelled(panel: pd.DataFrame, model: ExtremeModel, *, period: st
     w = model.inputs.weights[model.inputs.weights["period"] == period]
     for idx, r in out[agg != ""].iterrows():
         codes = r["aggregated_from"].split("+")
-        g = prov[(prov["year"] == r["year"]) & prov["province_code"].isin(codes)].merge(w, on=["province_code", "year", "period"], how="left")
+        g = prov[(prov["year"] == r["year"]) & prov["province_code"].isin(codes)].merge(
+            w, on=["province_code", "year", "period"], how="left"
+        )
         row = r.to_dict()
         ok = len(g) == len(codes) and g["weight"].notna().all()
         for c in vals:
-            row[c] = float((g[c] * g["weight"]).sum() / g["weight"].sum()) if ok and "urban" not in c and "rural" not in c and g[c].notna().all() else np.nan
+            row[c] = (
+                float((g[c] * g["weight"]).sum() / g["weight"].sum())
+                if ok and "urban" not in c and "rural" not in c and g[c].notna().all()
+                else np.nan
+            )
         child_flags = [f for fl in g["flag"] for f in fl.split("; ") if not f.startswith("MODELLED")]
-        row["extreme_modelled_flag"] = ("; ".join(dict.fromkeys([f"MODELLED (not a BPS statistic); aggregate of {r['aggregated_from']} "
-                                                                  "(poverty-population weights; urban/rural not aggregated)", *child_flags]))
-                                        if ok else "")
+        row["extreme_modelled_flag"] = (
+            "; ".join(
+                dict.fromkeys(
+                    [
+                        f"MODELLED (not a BPS statistic); aggregate of {r['aggregated_from']} "
+                        "(poverty-population weights; urban/rural not aggregated)",
+                        *child_flags,
+                    ]
+                )
+            )
+            if ok
+            else ""
+        )
         parts.append(row)
     if parts:
         res = pd.concat([res, pd.DataFrame(parts)], ignore_index=True)
@@ -922,8 +1174,9 @@ def _demean_twoway(df: pd.DataFrame, cols: Sequence[str], unit: str, time: str, 
 FGT_REGRESSORS = {"extreme_modelled": ("p0", "p1", "p2"), "log_extreme_modelled": ("log_p0", "log_p1", "log_p2")}
 
 
-def information_beyond_fgt(panel: pd.DataFrame, years: tuple[int, int], *, unit: str = "province_code",
-                           time: str = "year") -> pd.DataFrame:
+def information_beyond_fgt(
+    panel: pd.DataFrame, years: tuple[int, int], *, unit: str = "province_code", time: str = "year"
+) -> pd.DataFrame:
     """How much of the modelled outcome is a linear function of the published P0, P1, P2.
 
     R^2 of OLS of the outcome on P0, P1, P2 (levels for ``extreme_modelled``, logs for
@@ -944,7 +1197,9 @@ def information_beyond_fgt(panel: pd.DataFrame, years: tuple[int, int], *, unit:
     rows = []
     for y, regressors in FGT_REGRESSORS.items():
         if y not in d.columns:
-            raise PanelError(f"information_beyond_fgt: panel has no column {y!r} (add_extreme_modelled, add_log_outcomes)")
+            raise PanelError(
+                f"information_beyond_fgt: panel has no column {y!r} (add_extreme_modelled, add_log_outcomes)"
+            )
         dd = d.dropna(subset=[y, *regressors])
         X = np.column_stack([np.ones(len(dd)), dd[list(regressors)].to_numpy(float)])
         yy = dd[y].to_numpy(float)
@@ -952,6 +1207,14 @@ def information_beyond_fgt(panel: pd.DataFrame, years: tuple[int, int], *, unit:
         w = _demean_twoway(dd, [y, *regressors], unit, time)
         Xw, yw = w[list(regressors)].to_numpy(), w[y].to_numpy()
         rw = yw - Xw @ np.linalg.lstsq(Xw, yw, rcond=None)[0]
-        rows.append({"outcome": y, "regressors": ", ".join(regressors), "sample": f"{years[0]}-{years[1]}", "n": int(len(dd)),
-                     "r2": float(1 - res.var() / yy.var()), "r2_within": float(1 - (rw**2).sum() / (yw**2).sum())})
+        rows.append(
+            {
+                "outcome": y,
+                "regressors": ", ".join(regressors),
+                "sample": f"{years[0]}-{years[1]}",
+                "n": int(len(dd)),
+                "r2": float(1 - res.var() / yy.var()),
+                "r2_within": float(1 - (rw**2).sum() / (yw**2).sum()),
+            }
+        )
     return pd.DataFrame(rows)

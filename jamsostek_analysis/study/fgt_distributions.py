@@ -88,8 +88,9 @@ def lognormal_fgt(mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.nda
     return 100 * f0, 100 * (f0 - e1), 100 * (f0 - 2 * e1 + e2)
 
 
-def lognormal_from_fgt(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray,
-                       fit: tuple[str, str] = ("p0", "p2")) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lognormal_from_fgt(
+    p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, fit: tuple[str, str] = ("p0", "p2")
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lognormal ``log(y/z) ~ N(mu, sigma^2)`` matching P0 and one of P1/P2 exactly.
 
     For a fixed P0 (``mu = -sigma Phi^-1(P0)``) the other index rises monotonically with ``sigma``,

@@ -47,7 +47,9 @@ TUKEY_K = 1.5
 def _require(panel: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in panel.columns]
     if missing:
-        raise PanelError(f"{what}: panel has no column(s) {', '.join(missing)}; expected build_province_panel() columns")
+        raise PanelError(
+            f"{what}: panel has no column(s) {', '.join(missing)}; expected build_province_panel() columns"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +73,9 @@ def employment_jumps(panel: pd.DataFrame, column: str = "employed", *, k: float 
         sorted by ``change_pct`` descending. ``.attrs['fences']`` holds the lower and upper fence (%).
     """
     _require(panel, [UNIT, TIME, column], "employment_jumps")
-    d = panel[[UNIT, TIME, column] + (["province_name"] if "province_name" in panel.columns else [])].dropna(subset=[column])
+    d = panel[[UNIT, TIME, column] + (["province_name"] if "province_name" in panel.columns else [])].dropna(
+        subset=[column]
+    )
     prev = d[[UNIT, TIME, column]].assign(**{TIME: d[TIME] + 1}).rename(columns={column: "previous"})
     m = d.merge(prev, on=[UNIT, TIME], how="inner", validate="one_to_one").rename(columns={column: "current"})
     if m.empty:
@@ -86,8 +90,11 @@ def employment_jumps(panel: pd.DataFrame, column: str = "employed", *, k: float 
         others.append((float(o.median()), float(o.max())))
     m["median_others_pct"] = [o[0] for o in others]
     m["max_others_pct"] = [o[1] for o in others]
-    cols = [UNIT] + (["province_name"] if "province_name" in m.columns else []) + [
-        TIME, "previous", "current", "change_pct", "median_others_pct", "max_others_pct", "flagged"]
+    cols = (
+        [UNIT]
+        + (["province_name"] if "province_name" in m.columns else [])
+        + [TIME, "previous", "current", "change_pct", "median_others_pct", "max_others_pct", "flagged"]
+    )
     out = m[cols].sort_values("change_pct", ascending=False, kind="mergesort").reset_index(drop=True)
     out.attrs["fences"] = (float(lo), float(hi))
     out.attrs["column"] = column
@@ -106,8 +113,10 @@ def flag_employment_jumps(panel: pd.DataFrame, column: str = "employed", *, k: f
     out = panel.copy()
     for r in jumps.loc[jumps["flagged"]].itertuples():
         direction = "lower" if r.change_pct > 0 else "higher"
-        text = (f"{column} {r.change_pct:+.1f}% on {int(r.year) - 1} (outside Tukey fences {lo:+.1f}%..{hi:+.1f}%): "
-                f"coverage mechanically {direction}")
+        text = (
+            f"{column} {r.change_pct:+.1f}% on {int(r.year) - 1} (outside Tukey fences {lo:+.1f}%..{hi:+.1f}%): "
+            f"coverage mechanically {direction}"
+        )
         m = (out[UNIT].astype(str) == str(getattr(r, UNIT))) & (out[TIME] == r.year)
         old = out.loc[m, "quality_flag"].fillna("").astype(str)
         out.loc[m, "quality_flag"] = np.where(old == "", text, old + "; " + text)
@@ -127,7 +136,8 @@ def employment_jump_lines(jumps: pd.DataFrame) -> list[str]:
         lines.append(
             f"- {name} {int(r.year) - 1}->{int(r.year)}: employed {r.change_pct:+.1f}% (unflagged provinces: median "
             f"{r.median_others_pct:+.1f}%, maximum {r.max_others_pct:+.1f}%); coverage is mechanically "
-            + ("lower" if r.change_pct > 0 else "higher") + f" in {int(r.year)}."
+            + ("lower" if r.change_pct > 0 else "higher")
+            + f" in {int(r.year)}."
         )
     return lines
 
@@ -171,8 +181,9 @@ def leverage_shares(est: Any, specs: Sequence[str]) -> pd.DataFrame:
         ssx = float(x @ x)
         df = pd.DataFrame({UNIT: codes, "x2": x * x, "xy": x * y})
         g = df.groupby(UNIT, sort=True)[["x2", "xy"]].sum()
-        part = pd.DataFrame({"spec": label, UNIT: g.index, "leverage_share": g["x2"] / ssx,
-                             "contribution": g["xy"] / ssx})
+        part = pd.DataFrame(
+            {"spec": label, UNIT: g.index, "leverage_share": g["x2"] / ssx, "contribution": g["xy"] / ssx}
+        )
         rows.append(part.sort_values("leverage_share", ascending=False, kind="mergesort"))
     return pd.concat(rows, ignore_index=True)
 
@@ -201,8 +212,9 @@ def leverage_lines(lev: pd.DataFrame, panel: pd.DataFrame, code: str = "91") -> 
 # --------------------------------------------------------------------------------------------
 
 
-def papua_merge_break(panel_34: pd.DataFrame, published: pd.DataFrame,
-                      parents: Mapping[str, str] | None = None) -> pd.DataFrame:
+def papua_merge_break(
+    panel_34: pd.DataFrame, published: pd.DataFrame, parents: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """What merging the 2024 Papua successor provinces back does to P0, P1, P2 and the poverty line.
 
     For each rebuilt parent (``aggregated_from`` non-empty in ``panel_34``) and its first rebuilt year:
@@ -227,15 +239,23 @@ def papua_merge_break(panel_34: pd.DataFrame, published: pd.DataFrame,
         row = {UNIT: code, TIME: year}
         for c in ("p0", "p1", "p2"):
             row[f"{c}_change_pct"] = 100.0 * (float(after[c].iloc[0]) / float(before[c].iloc[0]) - 1.0)
-        row.update(line_before=float(before["poverty_line"].iloc[0]), line_min_after=float(lines.min()),
-                   line_max_after=float(lines.max()), successors="+".join(parts))
+        row.update(
+            line_before=float(before["poverty_line"].iloc[0]),
+            line_min_after=float(lines.min()),
+            line_max_after=float(lines.max()),
+            successors="+".join(parts),
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _boot_contains_zero(r: Any) -> bool:
     cs = getattr(r, "boot_conf_set", None)
-    return bool(cs.contains(0.0)) if cs is not None and hasattr(cs, "contains") else bool(r.boot_ci_low <= 0 <= r.boot_ci_high)
+    return (
+        bool(cs.contains(0.0))
+        if cs is not None and hasattr(cs, "contains")
+        else bool(r.boot_ci_low <= 0 <= r.boot_ci_high)
+    )
 
 
 def papua_sensitivity_lines(table: pd.DataFrame, *, check: str = "Papua samples", alpha: float = 0.05) -> list[str]:
@@ -260,10 +280,14 @@ def papua_sensitivity_lines(table: pd.DataFrame, *, check: str = "Papua samples"
         if "bootstrap" in depends:
             verdict = "the verdict of the reference test (bootstrap) DEPENDS on the sample"
         elif depends:
-            verdict = (f"the bootstrap interval {boot_all} zero in all three samples; the {' and '.join(depends)} "
-                       f"verdict{'s' if len(depends) > 1 else ''} at {alpha:.0%} depend{'' if len(depends) > 1 else 's'} on the sample")
+            verdict = (
+                f"the bootstrap interval {boot_all} zero in all three samples; the {' and '.join(depends)} "
+                f"verdict{'s' if len(depends) > 1 else ''} at {alpha:.0%} depend{'' if len(depends) > 1 else 's'} on the sample"
+            )
         else:
-            verdict = f"no verdict at {alpha:.0%} depends on the sample (bootstrap interval {boot_all} zero in all three)"
+            verdict = (
+                f"no verdict at {alpha:.0%} depends on the sample (bootstrap interval {boot_all} zero in all three)"
+            )
         lo, hi = float(g["estimate"].min()), float(g["estimate"].max())
         lines.append(f"{str(y).upper()} {m}: " + "; ".join(parts) + f". Estimates {lo:+.4f} to {hi:+.4f}; {verdict}.")
     return lines
@@ -313,13 +337,21 @@ def attribution_check(bundle: Any, panel: pd.DataFrame, *, province: str = "32",
         raise PanelError(f"attribution_check: no BPJS-TK row for {hub} or {province} in {hub_year}")
     names = panel.drop_duplicates(UNIT).set_index(UNIT)["province_name"]
     return {
-        "year": int(reg["year"].iloc[0]), "registered": registered, "resident": resident,
-        "outside": resident - registered, "outside_share": (resident - registered) / resident,
-        "province_name": names.get(province, province), "hub_name": names.get(hub, hub), "hub_year": hub_year,
-        "hub_pu": float(h["bpjstk_pu"].iloc[0]), "hub_employees": float(h["employees"].iloc[0]),
-        "hub_pu_rate": float(h["coverage_pu_rate"].iloc[0]), "province_pu_rate": float(p["coverage_pu_rate"].iloc[0]),
+        "year": int(reg["year"].iloc[0]),
+        "registered": registered,
+        "resident": resident,
+        "outside": resident - registered,
+        "outside_share": (resident - registered) / resident,
+        "province_name": names.get(province, province),
+        "hub_name": names.get(hub, hub),
+        "hub_year": hub_year,
+        "hub_pu": float(h["bpjstk_pu"].iloc[0]),
+        "hub_employees": float(h["employees"].iloc[0]),
+        "hub_pu_rate": float(h["coverage_pu_rate"].iloc[0]),
+        "province_pu_rate": float(p["coverage_pu_rate"].iloc[0]),
         "province_pu_rate_resident": float(p["coverage_pu_rate"].iloc[0]) * resident / registered,
-        "source_ids": sorted(set(rows["source_id"].astype(str))), "note": str(res["note"].iloc[0]),
+        "source_ids": sorted(set(rows["source_id"].astype(str))),
+        "note": str(res["note"].iloc[0]),
     }
 
 

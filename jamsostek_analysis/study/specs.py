@@ -58,9 +58,34 @@ PAPUA_34 = PAPUA_PARENTS
 DEFAULT_CONTROLS = ("tpt", "mean_years_schooling", "log_grdp_per_capita")
 
 TIDY_COLUMNS = [
-    "check", "spec", "outcome", "model", "sample", "weights", "controls", "term", "estimate", "se", "ci_low",
-    "ci_high", "pvalue", "vcov", "cr2_se", "cr2_ci_low", "cr2_ci_high", "cr2_pvalue", "cr2_df", "boot_pvalue",
-    "boot_ci_low", "boot_ci_high", "boot_conf_set", "boot_B", "boot_seed", "boot_weights", "nobs", "n_clusters",
+    "check",
+    "spec",
+    "outcome",
+    "model",
+    "sample",
+    "weights",
+    "controls",
+    "term",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "pvalue",
+    "vcov",
+    "cr2_se",
+    "cr2_ci_low",
+    "cr2_ci_high",
+    "cr2_pvalue",
+    "cr2_df",
+    "boot_pvalue",
+    "boot_ci_low",
+    "boot_ci_high",
+    "boot_conf_set",
+    "boot_B",
+    "boot_seed",
+    "boot_weights",
+    "nobs",
+    "n_clusters",
 ]
 
 
@@ -79,7 +104,9 @@ def _post_split_papua_rows(panel: pd.DataFrame) -> pd.Series:
     if "aggregated_from" in panel.columns:
         rebuilt = panel["aggregated_from"].fillna("").astype(str).str.len() > 0
     else:
-        raise PanelError("sample 'papua_unmerged': panel has no column 'aggregated_from'; expected build_province_panel() output")
+        raise PanelError(
+            "sample 'papua_unmerged': panel has no column 'aggregated_from'; expected build_province_panel() output"
+        )
     return code.isin(PAPUA_34) & rebuilt
 
 
@@ -119,8 +146,11 @@ SAMPLES: dict[str, Sample] = {
             "Papua Barat (91) and Papua (94) dropped in the years rebuilt from the post-split provinces (2024-2025)",
             lambda p: ~_post_split_papua_rows(p),
         ),
-        Sample("no_papua", "without the Papua provinces (91, 94 and the post-split codes)",
-               lambda p: ~p[UNIT].astype(str).isin(PAPUA_CODES)),
+        Sample(
+            "no_papua",
+            "without the Papua provinces (91, 94 and the post-split codes)",
+            lambda p: ~p[UNIT].astype(str).isin(PAPUA_CODES),
+        ),
     )
 }
 
@@ -268,7 +298,9 @@ def prepare(spec: Spec, panel: pd.DataFrame) -> pd.DataFrame:
         need.append(spec.weights)
     missing = [c for c in need if c not in panel.columns]
     if missing:
-        raise PanelError(f"spec {spec.label}: panel has no column(s) {', '.join(missing)}; expected build_province_panel() columns")
+        raise PanelError(
+            f"spec {spec.label}: panel has no column(s) {', '.join(missing)}; expected build_province_panel() columns"
+        )
     years = spec.years or coverage_years(panel, spec.regressors[0])
     data = spec.sample.apply(sample_years(panel, years))
     if spec.geography == "34":
@@ -287,8 +319,16 @@ def fit(spec: Spec, panel: pd.DataFrame, *, vcov: str = "CRV1") -> Any:
     data = prepare(spec, panel)
     x = spec.x
     return fit_panel(
-        data, spec.outcome, x if len(x) > 1 else x[0], controls=spec.controls, unit=UNIT, time=TIME,
-        model=spec.model, cluster=UNIT, vcov=vcov, weights=spec.weights,
+        data,
+        spec.outcome,
+        x if len(x) > 1 else x[0],
+        controls=spec.controls,
+        unit=UNIT,
+        time=TIME,
+        model=spec.model,
+        cluster=UNIT,
+        vcov=vcov,
+        weights=spec.weights,
     )
 
 
@@ -320,32 +360,62 @@ class SpecResult:
         """One tidy row (:data:`TIDY_COLUMNS`)."""
         s, res, term = self.spec, self.result, self.spec.term
         if term not in res.params.index:
-            raise EstimationError(f"spec {s.label}: coefficient {term!r} not in the model ({', '.join(res.params.index)})")
+            raise EstimationError(
+                f"spec {s.label}: coefficient {term!r} not in the model ({', '.join(res.params.index)})"
+            )
         ci = res.conf_int(alpha).loc[term]
         row: dict[str, Any] = {
-            "check": self.check, "spec": s.label, "outcome": s.outcome, "model": s.model, "sample": s.sample.name,
-            "weights": s.weights or "", "controls": "+".join(s.controls), "term": term,
-            "estimate": float(res.params[term]), "se": float(res.bse[term]), "ci_low": float(ci.iloc[0]),
-            "ci_high": float(ci.iloc[1]), "pvalue": float(res.pvalues[term]), "vcov": str(res.vcov_type),
+            "check": self.check,
+            "spec": s.label,
+            "outcome": s.outcome,
+            "model": s.model,
+            "sample": s.sample.name,
+            "weights": s.weights or "",
+            "controls": "+".join(s.controls),
+            "term": term,
+            "estimate": float(res.params[term]),
+            "se": float(res.bse[term]),
+            "ci_low": float(ci.iloc[0]),
+            "ci_high": float(ci.iloc[1]),
+            "pvalue": float(res.pvalues[term]),
+            "vcov": str(res.vcov_type),
         }
         c2 = self.result_cr2
         if c2 is not None:
             if abs(float(c2.params[term]) - row["estimate"]) > 1e-9 * max(1.0, abs(row["estimate"])):
                 raise EstimationError(f"spec {s.label}: CR2 and CRV1 fits have different point estimates")
             cci = c2.conf_int(alpha).loc[term]
-            row.update(cr2_se=float(c2.bse[term]), cr2_ci_low=float(cci.iloc[0]), cr2_ci_high=float(cci.iloc[1]),
-                       cr2_pvalue=float(c2.pvalues[term]), cr2_df=float(c2.df_for(term)))
+            row.update(
+                cr2_se=float(c2.bse[term]),
+                cr2_ci_low=float(cci.iloc[0]),
+                cr2_ci_high=float(cci.iloc[1]),
+                cr2_pvalue=float(c2.pvalues[term]),
+                cr2_df=float(c2.df_for(term)),
+            )
         else:
             row.update(cr2_se=np.nan, cr2_ci_low=np.nan, cr2_ci_high=np.nan, cr2_pvalue=np.nan, cr2_df=np.nan)
         b = self.boot
         if b is not None:
             lo, hi = (np.nan, np.nan) if b.conf_int is None else (float(b.conf_int[0]), float(b.conf_int[1]))
-            row.update(boot_pvalue=float(b.pvalue), boot_ci_low=lo, boot_ci_high=hi,
-                       boot_conf_set=getattr(b, "conf_set", None), boot_B=int(b.B), boot_seed=int(b.seed),
-                       boot_weights=str(b.weight_type))
+            row.update(
+                boot_pvalue=float(b.pvalue),
+                boot_ci_low=lo,
+                boot_ci_high=hi,
+                boot_conf_set=getattr(b, "conf_set", None),
+                boot_B=int(b.B),
+                boot_seed=int(b.seed),
+                boot_weights=str(b.weight_type),
+            )
         else:
-            row.update(boot_pvalue=np.nan, boot_ci_low=np.nan, boot_ci_high=np.nan, boot_conf_set=None, boot_B=0,
-                       boot_seed=-1, boot_weights="")
+            row.update(
+                boot_pvalue=np.nan,
+                boot_ci_low=np.nan,
+                boot_ci_high=np.nan,
+                boot_conf_set=None,
+                boot_B=0,
+                boot_seed=-1,
+                boot_weights="",
+            )
         row.update(nobs=int(res.nobs), n_clusters=int(res.n_clusters) if res.n_clusters is not None else -1)
         return row
 
@@ -372,14 +442,16 @@ class Estimates:
         return {k: v.result for k, v in self.results.items()}
 
 
-def _fit_one(spec: Spec, panel: pd.DataFrame, *, cr2: bool, B: int, seed: int, weight_type: str, check: str,
-             alpha: float) -> SpecResult:
+def _fit_one(
+    spec: Spec, panel: pd.DataFrame, *, cr2: bool, B: int, seed: int, weight_type: str, check: str, alpha: float
+) -> SpecResult:
     from jamsostek_analysis.estimation.wildboot import wild_cluster_bootstrap
 
     res = fit(spec, panel)
     res_cr2 = fit(spec, panel, vcov="CR2") if cr2 else None
-    boot = (wild_cluster_bootstrap(res, spec.term, B=B, weight_type=weight_type, seed=seed, alpha=alpha)
-            if B > 0 else None)
+    boot = (
+        wild_cluster_bootstrap(res, spec.term, B=B, weight_type=weight_type, seed=seed, alpha=alpha) if B > 0 else None
+    )
     return SpecResult(spec, res, res_cr2, boot, check)
 
 
@@ -420,8 +492,7 @@ def estimate(
             if s.label in out:
                 raise EstimationError(f"estimate: duplicate spec label {s.label!r}; give the Spec a name")
             base = seed + (100 * i + j if isinstance(specs, Mapping) else j)
-            out[s.label] = _fit_one(s, data, cr2=cr2, B=B, seed=base, weight_type=weight_type, check=check,
-                                    alpha=alpha)
+            out[s.label] = _fit_one(s, data, cr2=cr2, B=B, seed=base, weight_type=weight_type, check=check, alpha=alpha)
     return Estimates(out, int(B), int(seed), weight_type)
 
 
@@ -430,24 +501,31 @@ def estimate(
 # --------------------------------------------------------------------------------------------
 
 
-def main_grid(outcomes: Sequence[str] = ("p0", "p1", "p2"), models: Sequence[str] = ("twfe", "fd", "ld"),
-              years: tuple[int, int] | None = None) -> list[Spec]:
+def main_grid(
+    outcomes: Sequence[str] = ("p0", "p1", "p2"),
+    models: Sequence[str] = ("twfe", "fd", "ld"),
+    years: tuple[int, int] | None = None,
+) -> list[Spec]:
     """Coverage -> poverty for every outcome x model (the main table), in that order."""
     return grid(Spec("p0", years=years), outcome=tuple(outcomes), model=tuple(models))
 
 
-def papua_grid(outcomes: Sequence[str] = ("p0", "p1", "p2"), models: Sequence[str] = ("twfe", "fd"),
-               samples: Sequence[str] = ("all", "papua_unmerged", "no_papua")) -> list[Spec]:
+def papua_grid(
+    outcomes: Sequence[str] = ("p0", "p1", "p2"),
+    models: Sequence[str] = ("twfe", "fd"),
+    samples: Sequence[str] = ("all", "papua_unmerged", "no_papua"),
+) -> list[Spec]:
     """Every outcome x model x Papua sample; names ``'<outcome>_<model>_<sample>'``."""
-    return [
-        Spec(y, model=m, sample=SAMPLES[s], name=f"{y}_{m}_{s}")
-        for y in outcomes for m in models for s in samples
-    ]
+    return [Spec(y, model=m, sample=SAMPLES[s], name=f"{y}_{m}_{s}") for y in outcomes for m in models for s in samples]
 
 
-def robustness_grid(y: str = "p0", models: Sequence[str] = ("twfe", "fd"), *,
-                    formal_years: tuple[int, int] = (2015, 2025),
-                    outcomes: Sequence[str] = ("p0", "p1", "p2")) -> dict[str, list[Spec]]:
+def robustness_grid(
+    y: str = "p0",
+    models: Sequence[str] = ("twfe", "fd"),
+    *,
+    formal_years: tuple[int, int] = (2015, 2025),
+    outcomes: Sequence[str] = ("p0", "p1", "p2"),
+) -> dict[str, list[Spec]]:
     """The robustness checks as blocks ``{check: [Spec, ...]}`` (tab02), in this order.
 
     For outcome ``y``: ``main``; wage-earner (PU) vs non-wage (BPU) coverage separately and jointly (the
@@ -463,7 +541,9 @@ def robustness_grid(y: str = "p0", models: Sequence[str] = ("twfe", "fd"), *,
     return {
         "main": [base.but(model=m) for m in models],
         "PU vs BPU": [
-            s for m in models for s in (
+            s
+            for m in models
+            for s in (
                 base.but(regressors=(pu,), model=m, name=f"pu_{m}"),
                 base.but(regressors=(bpu,), model=m, name=f"bpu_{m}"),
                 base.but(regressors=(pu, bpu), model=m, name=f"pu+bpu_{m}"),
@@ -472,8 +552,10 @@ def robustness_grid(y: str = "p0", models: Sequence[str] = ("twfe", "fd"), *,
         f"formal share {formal_years[0]}-{formal_years[1]}": [
             base.but(regressors=("formal_share",), model=m, years=formal_years, name=f"formal_{m}") for m in models
         ],
-        "placebo lead": [base.but(lead=1, name="with_current"),
-                         base.but(lead=1, contemporaneous=False, name="lead_only")],
+        "placebo lead": [
+            base.but(lead=1, name="with_current"),
+            base.but(lead=1, contemporaneous=False, name="lead_only"),
+        ],
         "population weights": [base.but(model=m, weights="poverty_population", name=f"weighted_{m}") for m in models],
         "controls": [base.but(model=m, controls=DEFAULT_CONTROLS, name=f"controls_{m}") for m in models],
         "geography": [

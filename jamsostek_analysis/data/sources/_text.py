@@ -25,11 +25,15 @@ def read_text_file(path: str | Path) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ParseError(f"{path.name}: line {line}: not UTF-8 text at byte {exc.start} "
-                         f"({raw[exc.start:exc.start + 1]!r}); expected a UTF-8 export") from exc
+        raise ParseError(
+            f"{path.name}: line {line}: not UTF-8 text at byte {exc.start} "
+            f"({raw[exc.start : exc.start + 1]!r}); expected a UTF-8 export"
+        ) from exc
     for i, ch in enumerate(text):
         if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f":
             line = text.count("\n", 0, i) + 1
-            raise ParseError(f"{path.name}: line {line}: control character {ch!r} (NUL or other binary byte); "
-                             "expected a plain-text export")
+            raise ParseError(
+                f"{path.name}: line {line}: control character {ch!r} (NUL or other binary byte); "
+                "expected a plain-text export"
+            )
     return text

@@ -89,14 +89,18 @@ def parse_bi_inflation(rows: list[tuple[Any, ...]], source: str = BI_INFLATION_F
             continue
         m = _PERIOD.match(str(period or ""))
         if not m or m.group(1).lower() not in MONTHS_ID:
-            raise ParseError(f"{source}: row {i}, column Periode: expected '<Indonesian month> <year>' (e.g. 'Maret 2019'), found {period!r}")
+            raise ParseError(
+                f"{source}: row {i}, column Periode: expected '<Indonesian month> <year>' (e.g. 'Maret 2019'), found {period!r}"
+            )
         year, month = int(m.group(2)), MONTHS_ID[m.group(1).lower()]
         if isinstance(rate, (int, float)) and not isinstance(rate, bool):
             value = float(rate)
         else:
             mr = _RATE.match(str(rate or ""))
             if not mr:
-                raise ParseError(f"{source}: row {i}, column Data Inflasi: expected a rate such as '2.48 %', found {rate!r}")
+                raise ParseError(
+                    f"{source}: row {i}, column Data Inflasi: expected a rate such as '2.48 %', found {rate!r}"
+                )
             value = float(mr.group(1).replace(",", "."))
         if (year, month) == _ARTEFACT and value == 0.0:
             dropped.append(f"row {i}: {str(period).strip()} {rate!r} (export artefact)")
@@ -232,7 +236,9 @@ def cpi_chain_check(chain: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     p["month"] = p["period"].map(names)
     bad = p["month"].isna()
     if bad.any():
-        raise ParseError(f"cpi_national_points.csv: period {p.loc[bad, 'period'].iloc[0]!r} is not an English month name")
+        raise ParseError(
+            f"cpi_national_points.csv: period {p.loc[bad, 'period'].iloc[0]!r} is not an English month name"
+        )
     lv = {(int(y), int(m)): float(v) for y, m, v in zip(chain["year"], chain["month"], chain["level"])}
     rows = []
     for (base, m), g in p.groupby(["series_vintage", "month"], sort=True):
@@ -244,7 +250,16 @@ def cpi_chain_check(chain: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
                 continue
             pub = float(r["value"]) / float(ref["value"])
             ch = lv[b] / lv[a]
-            rows.append({"base": base, "month": int(m), "year_from": a[0], "year": b[0], "published_ratio": pub,
-                         "chained_ratio": ch, "discrepancy_pct": 100.0 * (ch / pub - 1.0),
-                         "source_ids": f"{ref['source_id']};{r['source_id']}"})
+            rows.append(
+                {
+                    "base": base,
+                    "month": int(m),
+                    "year_from": a[0],
+                    "year": b[0],
+                    "published_ratio": pub,
+                    "chained_ratio": ch,
+                    "discrepancy_pct": 100.0 * (ch / pub - 1.0),
+                    "source_ids": f"{ref['source_id']};{r['source_id']}",
+                }
+            )
     return pd.DataFrame(rows)

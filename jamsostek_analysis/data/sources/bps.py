@@ -60,13 +60,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from jamsostek_analysis.data.regions import RegionResolver
 
 COLUMNS: list[str] = [
-    "region_name", "region_code", "region_level", "year", "period", "category", "value",
-    "title", "unit", "source_file", "indicator", "parent_code", "note",
+    "region_name",
+    "region_code",
+    "region_level",
+    "year",
+    "period",
+    "category",
+    "value",
+    "title",
+    "unit",
+    "source_file",
+    "indicator",
+    "parent_code",
+    "note",
 ]
 """Columns of :func:`read_bps_table` (``read_bps_topic`` adds ``origin``)."""
 
-KEY_COLUMNS: list[str] = ["indicator", "region_level", "region_code", "region_name", "parent_code",
-                          "year", "period", "category"]
+KEY_COLUMNS: list[str] = [
+    "indicator",
+    "region_level",
+    "region_code",
+    "region_name",
+    "parent_code",
+    "year",
+    "period",
+    "category",
+]
 """Columns identifying one published cell (``region_name`` only matters where the code is <NA>)."""
 
 MISSING_MARKERS = frozenset({"", "-", "\u2013", "\u2014", "...", "\u2026", "..", "NA", "N/A", "n.a.", "na"})
@@ -159,8 +178,10 @@ def _read_rows(path: Path) -> list[list]:
     bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     if bad:
         row = text.count("\n", 0, bad.start()) + 1
-        raise ParseError(f"{path.name}, row {row}: control character {bad.group()!r} in the text "
-                         "(NUL or other binary byte); expected a plain-text CSV export")
+        raise ParseError(
+            f"{path.name}, row {row}: control character {bad.group()!r} in the text "
+            "(NUL or other binary byte); expected a plain-text CSV export"
+        )
     try:
         return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
     except csv.Error as exc:
@@ -243,8 +264,10 @@ def _flat_column(label: str) -> tuple[str, str, str]:
     period = NO_PERIOD
     m = re.match(r"^(.*?)\s+-\s+(\S.*?)\s*$", base)
     if m and _period_of(m.group(2)) is None:
-        raise ParseError(f"unknown period label {m.group(2)!r} in header {label!r}; expected one of "
-                         f"{', '.join(sorted(set(_PERIOD_LABELS)))}")
+        raise ParseError(
+            f"unknown period label {m.group(2)!r} in header {label!r}; expected one of "
+            f"{', '.join(sorted(set(_PERIOD_LABELS)))}"
+        )
     if m:
         base, period = m.group(1), _period_of(m.group(2))
     base = " ".join(base.split())
@@ -335,13 +358,17 @@ def number_convention(cells: Sequence[tuple[str, str]], name: str) -> str | None
         elif "." in body or "," in body:
             lone.setdefault("." if "." in body else ",", f"{where} ({text!r})")
     if len(first) == 2:
-        raise ParseError(f"{name}: mixed number formats: {first['comma']} uses a decimal comma but "
-                         f"{first['point']} a decimal point; expected one convention per file")
+        raise ParseError(
+            f"{name}: mixed number formats: {first['comma']} uses a decimal comma but "
+            f"{first['point']} a decimal point; expected one convention per file"
+        )
     if first:
         return next(iter(first))
     if len(lone) == 2:
-        raise ParseError(f"{name}: mixed number formats: {lone['.']} and {lone[',']} use different "
-                         "separators and no cell shows which is the decimal mark; expected one convention per file")
+        raise ParseError(
+            f"{name}: mixed number formats: {lone['.']} and {lone[',']} use different "
+            "separators and no cell shows which is the decimal mark; expected one convention per file"
+        )
     return None
 
 
@@ -398,11 +425,15 @@ def _parse_header(path: Path, rows: list[list]) -> tuple[str, str, list[_Column]
         raise ParseError(f"{name}: empty file (no header row)")
     first = [_s(v) for v in rows[0]]
     if len(first) == 1 and ";" in first[0]:
-        raise ParseError(f"{name}, row 1: expected comma-separated fields, found ';' separators "
-                         f"in {first[0][:60]!r} (wrong delimiter?)")
+        raise ParseError(
+            f"{name}, row 1: expected comma-separated fields, found ';' separators "
+            f"in {first[0][:60]!r} (wrong delimiter?)"
+        )
     if len(first) < 2:
-        raise ParseError(f"{name}, row 1: expected a region header and at least one value column, "
-                         f"found {len(first)} field(s): {first!r}")
+        raise ParseError(
+            f"{name}, row 1: expected a region header and at least one value column, "
+            f"found {len(first)} field(s): {first!r}"
+        )
     file_year = _file_year(path)
     if first[0] and all(v == "" for v in first[1:]):
         return _parse_stacked(path, rows, file_year)
@@ -418,8 +449,10 @@ def _parse_header(path: Path, rows: list[list]) -> tuple[str, str, list[_Column]
             cols.append(_Column(j, lab, file_year, per, cat, unit))
         title = " ".join(_FILE_YEAR.sub("", path.stem).split())
         return title, first[0], cols, 1, "flat"
-    raise ParseError(f"{name}, row 1: unknown layout: expected either a region header followed by empty "
-                     f"cells (BPS stacked export) or a complete one-row header, found {first!r}")
+    raise ParseError(
+        f"{name}, row 1: unknown layout: expected either a region header followed by empty "
+        f"cells (BPS stacked export) or a complete one-row header, found {first!r}"
+    )
 
 
 def _parse_stacked(path: Path, rows: list[list], file_year: int | None) -> tuple[str, str, list[_Column], int, str]:
@@ -465,7 +498,8 @@ def _parse_stacked(path: Path, rows: list[list], file_year: int | None) -> tuple
                     raise ParseError(
                         f"{name}, row {ri + 1}, column {j}: unknown header label {c!r}; expected a year, a period "
                         f"({', '.join(sorted(set(_PERIOD_LABELS)))}), an area ({', '.join(sorted(AREAS))}) or "
-                        "'Harga Berlaku' / 'Harga Konstan <year>'")
+                        "'Harga Berlaku' / 'Harga Konstan <year>'"
+                    )
             filled, last = [], ""
             for j in range(1, ncol):
                 last = cells[j] or last
@@ -534,12 +568,20 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
     indicator = indicator_id(title)
     district_table = bool(_DISTRICT_HINT.search(region_header) or _DISTRICT_HINT.search(title))
     data_rows = rows[start:]
-    area_rows = bool(data_rows) and all(
-        _s(r[0]).lower() in AREAS for r in data_rows if r and _s(r[0]) and not _is_blank(r[1:])
-    ) and any(_s(r[0]) for r in data_rows)
+    area_rows = (
+        bool(data_rows)
+        and all(_s(r[0]).lower() in AREAS for r in data_rows if r and _s(r[0]) and not _is_blank(r[1:]))
+        and any(_s(r[0]) for r in data_rows)
+    )
     convention = number_convention(
-        [(v, f"row {start + k + 1}, column {j + 1}") for k, r in enumerate(data_rows)
-         for j, v in enumerate(r[1:ncol], start=1) if isinstance(v, str)], name)
+        [
+            (v, f"row {start + k + 1}, column {j + 1}")
+            for k, r in enumerate(data_rows)
+            for j, v in enumerate(r[1:ncol], start=1)
+            if isinstance(v, str)
+        ],
+        name,
+    )
 
     out: dict[str, list] = {c: [] for c in COLUMNS}
     out_rows: list[int] = []
@@ -566,8 +608,10 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
                 footnotes.append(label)
                 continue
             missing = cols[max(len(row) - 1, 0)]
-            raise ParseError(f"{name}, row {lineno}: expected {ncol} fields, found {len(row)} (truncated row: "
-                             f"column {missing.index + 1} ({missing.label}) onward missing)")
+            raise ParseError(
+                f"{name}, row {lineno}: expected {ncol} fields, found {len(row)} (truncated row: "
+                f"column {missing.index + 1} ({missing.label}) onward missing)"
+            )
         if len(row) > ncol and not _is_blank(row[ncol:]):
             raise ParseError(f"{name}, row {lineno}: expected {ncol} fields, found {len(row)}")
         # region
@@ -596,8 +640,11 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
                             resolver.district_code(label, province_ctx, record=True)  # record it
                             unresolved.append(label)
                 else:
-                    code, level = resolver.resolve(label, level="province", file=name, row=lineno) \
-                        if not resolver.is_national(label) else (NATIONAL_CODE, "national")
+                    code, level = (
+                        resolver.resolve(label, level="province", file=name, row=lineno)
+                        if not resolver.is_national(label)
+                        else (NATIONAL_CODE, "national")
+                    )
             except RegionError as exc:
                 if values_blank:
                     footnotes_from = lineno
@@ -608,8 +655,10 @@ def read_bps_table(path: str | Path, resolver: RegionResolver | None = None) -> 
             cell = row[col.index] if col.index < len(row) else ""
             parsed = _to_float(cell, convention)
             if parsed is None:
-                raise ParseError(f"{name}, row {lineno}, column {col.index + 1} ({col.label}): expected a number "
-                                 f"or a missing marker ('-', '...'), found {_s(cell)!r}")
+                raise ParseError(
+                    f"{name}, row {lineno}, column {col.index + 1} ({col.label}): expected a number "
+                    f"or a missing marker ('-', '...'), found {_s(cell)!r}"
+                )
             value, mark = parsed
             out["region_name"].append(rname)
             out["region_code"].append(code)
@@ -670,14 +719,17 @@ def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
 def _check_duplicates(out: dict[str, list], name: str, rows: list[int]) -> None:
     """ParseError if one cell (region, year, period, category) is printed twice in a file."""
     seen: dict[tuple, int] = {}
-    for i, key in enumerate(zip(out["region_level"], out["region_code"], out["parent_code"], out["year"],
-                                out["period"], out["category"])):
+    for i, key in enumerate(
+        zip(out["region_level"], out["region_code"], out["parent_code"], out["year"], out["period"], out["category"])
+    ):
         if key[1] is None:
             key = (*key, out["region_name"][i])
         if key in seen:
-            raise ParseError(f"{name}, rows {rows[seen[key]]} and {rows[i]}: cell printed twice: region "
-                             f"{out['region_name'][i]!r} ({key[1]}), year {key[3]}, period {key[4]}, "
-                             f"category {key[5]!r}")
+            raise ParseError(
+                f"{name}, rows {rows[seen[key]]} and {rows[i]}: cell printed twice: region "
+                f"{out['region_name'][i]!r} ({key[1]}), year {key[3]}, period {key[4]}, "
+                f"category {key[5]!r}"
+            )
         seen[key] = i
 
 
@@ -731,16 +783,20 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
     files = [p for p in bundle.files(f"raw/bps/{topic}") if not p.name.startswith(".")]
     other = [p for p in files if p.suffix.lower() not in (".csv", ".xlsx")]
     if other:
-        raise ParseError(f"{other[0]}: expected a BPS export (.csv or .xlsx) in raw/bps/{topic}/, "
-                         f"found {other[0].suffix or 'a file without extension'!r}")
+        raise ParseError(
+            f"{other[0]}: expected a BPS export (.csv or .xlsx) in raw/bps/{topic}/, "
+            f"found {other[0].suffix or 'a file without extension'!r}"
+        )
     frames = []
     footnotes: dict[str, list[str]] = {}
     unresolved: dict[str, list[str]] = {}
     for p in files:
         df = read_bps_table(p, resolver)
         if df.empty and bundle.origin(p) != "bundle":
-            raise ParseError(f"{p}: header but no data rows; a user addition must publish at least one region "
-                             "(only the bundle's own, checksummed empty files are accepted)")
+            raise ParseError(
+                f"{p}: header but no data rows; a user addition must publish at least one region "
+                "(only the bundle's own, checksummed empty files are accepted)"
+            )
         footnotes[p.name] = df.attrs.get("footnotes", [])
         unresolved[p.name] = df.attrs.get("unresolved_districts", [])
         df.attrs = {}
@@ -750,11 +806,18 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
         return pd.DataFrame(columns=[*COLUMNS, "origin"])
     df, overrides = _merge_origins(pd.concat(frames, ignore_index=True), return_overrides=True)
     # a user file with the same name as a bundle file replaces that whole file (DataBundle.files)
-    shadowed = [p.name for p in files
-                if bundle.origin(p) != "bundle" and (Path(bundle.root) / "raw" / "bps" / topic / p.name).is_file()]
+    shadowed = [
+        p.name
+        for p in files
+        if bundle.origin(p) != "bundle" and (Path(bundle.root) / "raw" / "bps" / topic / p.name).is_file()
+    ]
     # records, not a DataFrame: pandas compares attrs when concatenating frames
-    df.attrs = {"footnotes": footnotes, "unresolved_districts": unresolved,
-                "overrides": overrides.to_dict("records"), "replaced_files": shadowed}
+    df.attrs = {
+        "footnotes": footnotes,
+        "unresolved_districts": unresolved,
+        "overrides": overrides.to_dict("records"),
+        "replaced_files": shadowed,
+    }
     if shadowed or len(overrides):
         import warnings
 
@@ -768,8 +831,12 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
             stacklevel=2,
         )
     if len(overrides):
-        changed = overrides[~((overrides["old_value"] == overrides["value"])
-                              | (overrides["old_value"].isna() & overrides["value"].isna()))]
+        changed = overrides[
+            ~(
+                (overrides["old_value"] == overrides["value"])
+                | (overrides["old_value"].isna() & overrides["value"].isna())
+            )
+        ]
         files = sorted(set(overrides["source_file"]))
         warnings.warn(
             f"raw/bps/{topic}: {len(overrides)} bundle cell(s) replaced by user additions "
@@ -782,8 +849,18 @@ def read_bps_topic(bundle: DataBundle, topic: str, resolver: RegionResolver | No
 
 
 OVERRIDE_COLUMNS: list[str] = [
-    "indicator", "region_name", "region_code", "year", "period", "category",
-    "old_value", "old_source_file", "old_origin", "value", "source_file", "origin",
+    "indicator",
+    "region_name",
+    "region_code",
+    "year",
+    "period",
+    "category",
+    "old_value",
+    "old_source_file",
+    "old_origin",
+    "value",
+    "source_file",
+    "origin",
 ]
 """Columns of ``read_bps_topic(...).attrs['overrides']``: one row per bundle (or lower-precedence)
 cell replaced by a user addition, with the replaced (``old_*``) and the winning value."""
@@ -897,6 +974,8 @@ def check_topic_title(path: str | Path, topic: str, bundle: DataBundle) -> pd.Da
     known = topic_indicators(bundle, topic)
     title = str(df["title"].iloc[0])
     if known and indicator_id(title) not in known:
-        raise ParseError(f"{path.name}: table title {title!r} (indicator {indicator_id(title)!r}) does not belong to "
-                         f"topic raw/bps/{topic}, whose exports are: {', '.join(repr(k) for k in sorted(known))}")
+        raise ParseError(
+            f"{path.name}: table title {title!r} (indicator {indicator_id(title)!r}) does not belong to "
+            f"topic raw/bps/{topic}, whose exports are: {', '.join(repr(k) for k in sorted(known))}"
+        )
     return df

@@ -17,7 +17,14 @@ import pandas as pd
 from jamsostek_analysis.errors import PanelError, ParseError
 from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_PARENTS
 
-__all__ = ["COMPILED_PANEL_RELPATH", "COMPILED_PANEL_COLUMNS", "LAG_COLUMNS", "check_lags", "parse_compiled_panel", "read_compiled_panel"]
+__all__ = [
+    "COMPILED_PANEL_RELPATH",
+    "COMPILED_PANEL_COLUMNS",
+    "LAG_COLUMNS",
+    "check_lags",
+    "parse_compiled_panel",
+    "read_compiled_panel",
+]
 
 COMPILED_PANEL_RELPATH = "raw/compiled/den_econ_annual_full_extract.csv"
 COMPILED_PANEL_COLUMNS = [
@@ -65,13 +72,17 @@ def parse_compiled_panel(text_or_frame: str | pd.DataFrame, source_file: str = C
         raw = text_or_frame.astype(str)
     cols = [str(c).strip() for c in raw.columns]
     if cols != COMPILED_PANEL_COLUMNS:
-        raise ParseError(f"{source_file}: line 1: expected the comma-separated header {','.join(COMPILED_PANEL_COLUMNS)}, found {cols}")
+        raise ParseError(
+            f"{source_file}: line 1: expected the comma-separated header {','.join(COMPILED_PANEL_COLUMNS)}, found {cols}"
+        )
     out = pd.DataFrame({"province": raw.iloc[:, 0].str.strip(), "line": np.arange(2, len(raw) + 2)})
     years = pd.to_numeric(raw["year"].str.strip(), errors="coerce")
     bad = years.isna() | (years != np.floor(years))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ParseError(f"{source_file}: line {i + 2}, column year: expected an integer year, found {raw['year'].iloc[i]!r}")
+        raise ParseError(
+            f"{source_file}: line {i + 2}, column year: expected an integer year, found {raw['year'].iloc[i]!r}"
+        )
     out["year"] = years.astype(int).to_numpy()
     for col in NUMERIC_COLUMNS:
         s = raw[col].str.strip()
@@ -110,7 +121,9 @@ def _check_field_counts(text: str, source_file: str) -> None:
     n = len(rows[0])
     for i, row in enumerate(rows[1:], start=2):
         if row and len(row) != n:
-            raise ParseError(f"{source_file}: line {i}: malformed CSV: expected {n} comma-separated fields, found {len(row)}")
+            raise ParseError(
+                f"{source_file}: line {i}: malformed CSV: expected {n} comma-separated fields, found {len(row)}"
+            )
 
 
 def check_lags(df: pd.DataFrame, source_file: str = COMPILED_PANEL_RELPATH, key: str = "province") -> list[str]:
@@ -193,20 +206,24 @@ def read_compiled_panel(bundle: Any = None, resolver: Any = None, *, check: bool
     if check:
         problems = check_lags(df, source_file=path.name)
         if problems:
-            raise ParseError(f"{path.name}: {len(problems)} lag cell(s) differ from the previous year's value:\n" + "\n".join(problems))
+            raise ParseError(
+                f"{path.name}: {len(problems)} lag cell(s) differ from the previous year's value:\n"
+                + "\n".join(problems)
+            )
     if resolver is None:
         from jamsostek_analysis.data.regions import RegionResolver
 
         resolver = RegionResolver.from_bundle(bundle)
     first_line = df.drop_duplicates("province").set_index("province")["line"]
-    code_of = {n: str(resolver.province_code(n, file=path.name, row=int(line)))
-               for n, line in first_line.items()}
+    code_of = {n: str(resolver.province_code(n, file=path.name, row=int(line))) for n, line in first_line.items()}
     df.insert(0, "province_code", df["province"].map(code_of))
     df = df.rename(columns={"province": "province_name"})
     dup = df.duplicated(["province_code", "year"], keep=False)
     if dup.any():
         rows = df.loc[dup, ["province_name", "year", "line"]].to_dict("records")
-        raise PanelError(f"{path.name}: duplicate province-year: rows {rows} resolve to the same province code and year")
+        raise PanelError(
+            f"{path.name}: duplicate province-year: rows {rows} resolve to the same province code and year"
+        )
     presplit = pd.Series(False, index=df.index)
     for year, g in df.groupby("year"):
         new = g[g["province_code"].isin(NEW_PAPUA)]

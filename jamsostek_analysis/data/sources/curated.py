@@ -18,7 +18,17 @@ from jamsostek_analysis.errors import ParseError
 __all__ = ["read_curated", "read_sources", "list_curated", "SOURCES_COLUMNS"]
 
 CURATED_DIR = "curated"
-SOURCES_COLUMNS = ["source_id", "kind", "publisher_or_repo", "address", "path", "commit", "licence_or_terms", "what_it_is", "in_this_bundle"]
+SOURCES_COLUMNS = [
+    "source_id",
+    "kind",
+    "publisher_or_repo",
+    "address",
+    "path",
+    "commit",
+    "licence_or_terms",
+    "what_it_is",
+    "in_this_bundle",
+]
 #: tables that describe codes rather than quote statements carry no source_id column
 REFERENCE_TABLES = {"region_codes_bps_province.csv"}
 _CODE_COLUMN = re.compile(r"(^|_)code(_|$)")

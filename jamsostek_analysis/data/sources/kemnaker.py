@@ -84,19 +84,25 @@ def parse_kemnaker_participants(text: str, source_file: str = KEMNAKER_RELPATH) 
         hint = ""
         if len(header) == 1 and ("," in rows[0][0] or "\t" in rows[0][0]):
             hint = " (the file is not ';'-separated)"
-        raise ParseError(f"{source_file}: line 1: expected the ';'-separated header {';'.join(expected)}, found {rows[0]!r}{hint}")
+        raise ParseError(
+            f"{source_file}: line 1: expected the ';'-separated header {';'.join(expected)}, found {rows[0]!r}{hint}"
+        )
     records: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(expected):
-            raise ParseError(f"{source_file}: line {i}: expected {len(expected)} ';'-separated fields, found {len(row)}: {row!r}")
+            raise ParseError(
+                f"{source_file}: line {i}: expected {len(expected)} ';'-separated fields, found {len(row)}: {row!r}"
+            )
         name = row[0].strip()
         if not name:
             raise ParseError(f"{source_file}: line {i}, column provinsi: empty province name")
         if name.casefold() in seen:
-            raise PanelError(f"{source_file}: line {i}: duplicate province-year: province {name!r}, year {REFERENCE_YEAR} (first on line {seen[name.casefold()]})")
+            raise PanelError(
+                f"{source_file}: line {i}: duplicate province-year: province {name!r}, year {REFERENCE_YEAR} (first on line {seen[name.casefold()]})"
+            )
         seen[name.casefold()] = i
         rec: dict[str, Any] = {"province_name": name, "line": i}
         for col, cell in zip(expected[1:], row[1:]):
@@ -148,12 +154,16 @@ def read_kemnaker_participants(bundle: Any = None, resolver: Any = None) -> pd.D
         from jamsostek_analysis.data.regions import RegionResolver
 
         resolver = RegionResolver.from_bundle(bundle)
-    codes = [str(resolver.province_code(n, file=path.name, row=int(line)))
-             for n, line in zip(df["province_name"], df["line"])]
+    codes = [
+        str(resolver.province_code(n, file=path.name, row=int(line)))
+        for n, line in zip(df["province_name"], df["line"])
+    ]
     dup = pd.Series(codes).duplicated(keep=False)
     if dup.any():
         names = df.loc[dup.to_numpy(), "province_name"].tolist()
-        raise PanelError(f"{path.name}: duplicate province-year: province names {names} resolve to the same BPS code (year {REFERENCE_YEAR})")
+        raise PanelError(
+            f"{path.name}: duplicate province-year: province names {names} resolve to the same BPS code (year {REFERENCE_YEAR})"
+        )
     df.insert(0, "province_code", codes)
     df.insert(2, "year", REFERENCE_YEAR)
     df.insert(3, "reference_period", REFERENCE_PERIOD)

@@ -76,8 +76,6 @@ HOUSE_RCPARAMS: dict[str, Any] = {
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
-
-
 def output_dir(kind: str = "figures", *, create: bool = True) -> Path:
     """Folder that figures or tables are written to.
 
@@ -120,14 +118,7 @@ def check_name(name: str) -> str:
     Sub-folders are allowed (``'maps/coverage_2023'``). Raises :class:`OutputError` otherwise.
     """
     p = PurePosixPath(name)
-    if (
-        not name
-        or p.is_absolute()
-        or ".." in p.parts
-        or "\\" in name
-        or name != p.as_posix()
-        or name.endswith("/")
-    ):
+    if not name or p.is_absolute() or ".." in p.parts or "\\" in name or name != p.as_posix() or name.endswith("/"):
         raise OutputError(f"output name {name!r}: expected a relative name such as 'coverage_map' or 'maps/coverage'")
     return name
 
@@ -173,7 +164,12 @@ def use_headless_backend() -> str:
         "darwin",
         "win32",
     )
-    if not in_kernel and not os.environ.get("MPLBACKEND") and not has_display and "matplotlib.pyplot" not in sys.modules:
+    if (
+        not in_kernel
+        and not os.environ.get("MPLBACKEND")
+        and not has_display
+        and "matplotlib.pyplot" not in sys.modules
+    ):
         matplotlib.use("Agg")
     return str(matplotlib.get_backend())
 
@@ -269,7 +265,9 @@ def save_figure(
         raise OutputError(f"save_figure({name!r}): no format given; expected some of {', '.join(FIGURE_FORMATS)}")
     for fmt in fmts:
         if fmt not in FIGURE_FORMATS:
-            raise OutputError(f"save_figure({name!r}): format {fmt!r} unknown; expected one of {', '.join(FIGURE_FORMATS)}")
+            raise OutputError(
+                f"save_figure({name!r}): format {fmt!r} unknown; expected one of {', '.join(FIGURE_FORMATS)}"
+            )
     folder = output_dir("figures")
     paths = [
         write_bytes_if_changed(folder / f"{name}.{fmt}", figure_bytes(fig, fmt, dpi=dpi, bbox_inches=bbox_inches))

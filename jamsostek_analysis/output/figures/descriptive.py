@@ -79,7 +79,9 @@ def _broken_line(x: np.ndarray, y: np.ndarray, max_gap: float = MAX_JOIN_GAP) ->
 # availability
 
 
-def availability(panel: pd.DataFrame, columns: Sequence[str], *, unit: str = "province_code", time: str = "year") -> pd.DataFrame:
+def availability(
+    panel: pd.DataFrame, columns: Sequence[str], *, unit: str = "province_code", time: str = "year"
+) -> pd.DataFrame:
     """Share of province rows with a non-missing value, by variable and year.
 
     Parameters
@@ -166,8 +168,15 @@ def availability_heatmap(
             for j in range(share.shape[1]):
                 v = share.iat[i, j]
                 if 0.0 < v < 1.0:
-                    ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=6,
-                            color="white" if v > 0.6 else "#222222")
+                    ax.text(
+                        j,
+                        i,
+                        f"{100 * v:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if v > 0.6 else "#222222",
+                    )
         secx = ax.secondary_xaxis("top")
         secx.set_xticks(range(share.shape[1]), [str(n) for n in n_rows.to_numpy()], fontsize=6)
         secx.tick_params(length=0)
@@ -226,13 +235,17 @@ def national_p0_march(bps_long: pd.DataFrame, *, first_year: int = 2007) -> pd.D
     df["year"] = df["year"].astype(int)
     df = df[df["year"] >= int(first_year)]
     march = df[df["period"] == "March"].assign(period_source="March")
-    annual = df[(df["period"] == "Annual") & (df["year"] <= 2010) & ~df["year"].isin(march["year"])].assign(period_source="Tahunan (= March survey)")
+    annual = df[(df["period"] == "Annual") & (df["year"] <= 2010) & ~df["year"].isin(march["year"])].assign(
+        period_source="Tahunan (= March survey)"
+    )
     out = pd.concat([march, annual], ignore_index=True)
     dups = out.groupby("year")["value"].nunique()
     if (dups > 1).any():
         y = int(dups[dups > 1].index[0])
-        raise ParseError(f"poverty_national: year {y} has several different total P0 values for the March round: "
-                         f"{sorted(out.loc[out['year'] == y, 'value'])}")
+        raise ParseError(
+            f"poverty_national: year {y} has several different total P0 values for the March round: "
+            f"{sorted(out.loc[out['year'] == y, 'value'])}"
+        )
     cols = ["year", "value", "period_source"] + (["source_file"] if "source_file" in out.columns else [])
     return out.drop_duplicates("year")[cols].sort_values("year").reset_index(drop=True)
 
@@ -245,7 +258,9 @@ def _period_x(period: str, period_type: str) -> float:
     if m.group(2):
         return year + (int(m.group(2)) - 0.5) / 12
     if period_type != "end_of_year":
-        raise ParseError(f"bpjstk_national_series.csv: period {period!r} without a month must be end_of_year, found {period_type!r}")
+        raise ParseError(
+            f"bpjstk_national_series.csv: period {period!r} without a month must be end_of_year, found {period_type!r}"
+        )
     return year + 11.5 / 12
 
 
@@ -273,18 +288,24 @@ def national_active_participants(series: pd.DataFrame) -> pd.DataFrame:
     ParseError
         Unparseable period, or two different values for one period and type.
     """
-    _require(series, ["period", "period_type", "indicator", "segment", "value", "source_id"], "national_active_participants")
+    _require(
+        series, ["period", "period_type", "indicator", "segment", "value", "source_id"], "national_active_participants"
+    )
     sel = series[(series["indicator"] == "active_participants") & (series["segment"] == "all")].copy()
     sel["x"] = [_period_x(p, t) for p, t in zip(sel["period"], sel["period_type"], strict=True)]
     dup = sel.duplicated(["period", "period_type"], keep=False)
     if dup.any():
         p = sel.loc[dup, "period"].iloc[0]
-        raise ParseError(f"bpjstk_national_series.csv: period {p}: two active-participant values {list(sel.loc[sel['period'] == p, 'value'])}")
+        raise ParseError(
+            f"bpjstk_national_series.csv: period {p}: two active-participant values {list(sel.loc[sel['period'] == p, 'value'])}"
+        )
     cols = ["period", "period_type", "x", "value", "source_id"]
     return sel[cols].sort_values("x", kind="stable").reset_index(drop=True)
 
 
-def national_coverage(panel: pd.DataFrame, *, active: str = "bpjstk_active", employed: str = "employed") -> pd.DataFrame:
+def national_coverage(
+    panel: pd.DataFrame, *, active: str = "bpjstk_active", employed: str = "employed"
+) -> pd.DataFrame:
     """National coverage rate by year: sum of active participants / sum of employed persons.
 
     Sums run over provinces that have both values in that year; the counts are returned so that
@@ -361,9 +382,13 @@ def coverage_summary(
         rec["national_pct"] = float(nat.at[int(y), "coverage_pct"]) if int(y) in nat.index else np.nan
         if len(ok):
             imin, imax = ok[rate].idxmin(), ok[rate].idxmax()
-            rec.update(min=float(ok.at[imin, rate]), min_province=str(ok.at[imin, "province_name"]),
-                       median=float(ok[rate].median()),
-                       max=float(ok.at[imax, rate]), max_province=str(ok.at[imax, "province_name"]))
+            rec.update(
+                min=float(ok.at[imin, rate]),
+                min_province=str(ok.at[imin, "province_name"]),
+                median=float(ok[rate].median()),
+                max=float(ok.at[imax, rate]),
+                max_province=str(ok.at[imax, "province_name"]),
+            )
         else:
             rec.update(min=np.nan, min_province="", median=np.nan, max=np.nan, max_province="")
         rows.append(rec)
@@ -398,7 +423,9 @@ def bundle_inventory(verified: pd.DataFrame) -> pd.DataFrame:
         parts = str(rel).split("/")
         if len(parts) == 1:
             return "."
-        return "/".join(parts[:3]) if parts[0] == "raw" and parts[1] == "bps" and len(parts) > 3 else "/".join(parts[:-1])
+        return (
+            "/".join(parts[:3]) if parts[0] == "raw" and parts[1] == "bps" and len(parts) > 3 else "/".join(parts[:-1])
+        )
 
     df = verified.assign(folder=verified["relpath"].map(folder))
     g = df.groupby("folder", sort=True)
@@ -431,8 +458,11 @@ def attribution_comparison(panel: pd.DataFrame, *, year: int = 2023) -> pd.DataF
         (Kemnaker - compiled), ``employees``, ``kemnaker_exceeds_employees``,
         ``compiled_exceeds_employees``; ``attrs['summary']`` holds national sums and counts.
     """
-    _require(panel, ["province_code", "province_name", "year", "bpjstk_pu", "bpjstk_pu_kemnaker", "employees"],
-             "attribution_comparison")
+    _require(
+        panel,
+        ["province_code", "province_name", "year", "bpjstk_pu", "bpjstk_pu_kemnaker", "employees"],
+        "attribution_comparison",
+    )
     sub = panel[panel["year"].astype(int) == int(year)].sort_values("province_code")
     out = pd.DataFrame(
         {
@@ -473,17 +503,39 @@ def _panel_extreme(ax: Axes, extreme: pd.DataFrame) -> None:
         style = SERIES_STYLE.get(series, {"color": "#000000", "marker": "^"})
         prim = grp[grp["primary"]]
         x, y = _broken_line(prim["x"].to_numpy(), prim["value"].to_numpy())
-        ax.plot(x, y, linestyle="-", linewidth=1.2, markersize=5, label=BPS_EXTREME_SERIES.get(series, series),
-                gid=f"extreme:{series}", **style)
+        ax.plot(
+            x,
+            y,
+            linestyle="-",
+            linewidth=1.2,
+            markersize=5,
+            label=BPS_EXTREME_SERIES.get(series, series),
+            gid=f"extreme:{series}",
+            **style,
+        )
         unstated = prim[~prim["month_stated"]]
         for _, r in unstated.iterrows():
-            ax.annotate(f"{r['year']}: month not stated", (r["x"], r["value"]), xytext=(6, 0), textcoords="offset points",
-                        fontsize=7, va="center")
+            ax.annotate(
+                f"{r['year']}: month not stated",
+                (r["x"], r["value"]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                fontsize=7,
+                va="center",
+            )
         alt = grp[~grp["primary"]]
         if len(alt):
-            ax.plot(alt["x"], alt["value"], linestyle="none", marker=style["marker"], markerfacecolor="none",
-                    color=style["color"], markersize=6, label="conflicting statement (lower confidence)",
-                    gid=f"extreme-alt:{series}")
+            ax.plot(
+                alt["x"],
+                alt["value"],
+                linestyle="none",
+                marker=style["marker"],
+                markerfacecolor="none",
+                color=style["color"],
+                markersize=6,
+                label="conflicting statement (lower confidence)",
+                gid=f"extreme-alt:{series}",
+            )
     ax.set_ylabel("% of population")
     ax.set_title("Extreme poverty, national (two BPS series, not spliced)")
     ax.set_ylim(0, max(4.0, float(extreme["value"].max()) * 1.1) if len(extreme) else 4.0)
@@ -492,8 +544,16 @@ def _panel_extreme(ax: Axes, extreme: pd.DataFrame) -> None:
 
 def _panel_p0(ax: Axes, p0: pd.DataFrame) -> None:
     x, y = _broken_line(p0["year"].to_numpy(dtype=float), p0["value"].to_numpy())
-    ax.plot(x, y, color="#009E73", marker="o", markersize=3, linewidth=1.2, gid="p0-march",
-            label="P0, March (Tahunan column up to 2010)")
+    ax.plot(
+        x,
+        y,
+        color="#009E73",
+        marker="o",
+        markersize=3,
+        linewidth=1.2,
+        gid="p0-march",
+        label="P0, March (Tahunan column up to 2010)",
+    )
     ax.set_ylabel("% of population")
     ax.set_title("Poverty headcount P0, national, March")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -505,10 +565,27 @@ def _panel_participants(ax: Axes, part: pd.DataFrame) -> None:
     eoy = part[part["period_type"] == "end_of_year"]
     stm = part[part["period_type"] != "end_of_year"]
     x, y = _broken_line(eoy["x"].to_numpy(), eoy["value"].to_numpy() / 1e6)
-    ax.plot(x, y, color="#CC79A7", marker="o", markersize=5, linewidth=1.2, gid="active-end-of-year",
-            label="end of year (line only between consecutive years)")
-    ax.plot(stm["x"], stm["value"] / 1e6, color="#CC79A7", marker="D", markersize=4, markerfacecolor="none",
-            linestyle="none", gid="active-statement", label="statement during the year (month as stated)")
+    ax.plot(
+        x,
+        y,
+        color="#CC79A7",
+        marker="o",
+        markersize=5,
+        linewidth=1.2,
+        gid="active-end-of-year",
+        label="end of year (line only between consecutive years)",
+    )
+    ax.plot(
+        stm["x"],
+        stm["value"] / 1e6,
+        color="#CC79A7",
+        marker="D",
+        markersize=4,
+        markerfacecolor="none",
+        linestyle="none",
+        gid="active-statement",
+        label="statement during the year (month as stated)",
+    )
     ax.set_ylabel("million persons")
     ax.set_title("BPJS-TK active participants, national")
     ax.set_ylim(bottom=0)
@@ -523,7 +600,9 @@ def _panel_coverage(ax: Axes, cov: pd.DataFrame) -> None:
     ax.plot(x, y, color="#E69F00", marker="o", markersize=5, linewidth=1.2, gid="coverage", label=label)
     for _, r in cov.iterrows():
         text = f"{r['coverage_pct']:.1f}" if same_n else f"{r['coverage_pct']:.1f}\n(n={int(r['n_provinces'])})"
-        ax.annotate(text, (r["year"], r["coverage_pct"]), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+        ax.annotate(
+            text, (r["year"], r["coverage_pct"]), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7
+        )
     ax.set_ylabel("% of employed persons")
     ax.set_title("Coverage rate, national (province panel)")
     ax.set_ylim(0, max(40.0, float(np.nanmax(cov["coverage_pct"])) * 1.35) if len(cov) else 40.0)

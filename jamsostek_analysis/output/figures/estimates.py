@@ -53,12 +53,12 @@ BOOT_LABEL = "95% CI, wild cluster bootstrap (WCR, Webb)"
 CR2_LABEL = "95% CI, CR2 (t, Bell-McCaffrey df)"
 
 
-
-
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise FigureInputError(f"{what}: table has no column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}")
+        raise FigureInputError(
+            f"{what}: table has no column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}"
+        )
 
 
 def add_source(fig: Figure, text: str, *, fontsize: float = 7.5) -> Any:
@@ -186,8 +186,9 @@ def coefficient_plot(
     with house_style():
         counts = [int((table[panel] == g).sum()) if panel else len(table) for g in groups]
         size = figsize or (6.4, 1.0 + sum(0.75 + 0.32 * c for c in counts) + (0.5 if source else 0.0))
-        fig, axes = plt.subplots(len(groups), 1, figsize=size, squeeze=False, layout="constrained",
-                                 height_ratios=[0.6 + c for c in counts])
+        fig, axes = plt.subplots(
+            len(groups), 1, figsize=size, squeeze=False, layout="constrained", height_ratios=[0.6 + c for c in counts]
+        )
         for ax, g in zip(axes[:, 0], groups):
             sub = table.loc[table[panel] == g] if panel else table
             ypos = np.arange(len(sub))[::-1].astype(float)
@@ -202,19 +203,34 @@ def coefficient_plot(
                 pad = 0.08 * span if span > 0 else 1.0
                 left, right = np.nanmin(finite_all) - pad, np.nanmax(finite_all) + pad
                 seg_y, seg_lo, seg_hi = _boot_pieces(sub, ypos - 0.18, blo, bhi, ok)
-                ax.hlines(seg_y, np.where(np.isneginf(seg_lo), left, seg_lo), np.where(np.isposinf(seg_hi), right, seg_hi),
-                          color=PALETTE[1], linewidth=2.2, alpha=0.75, label=BOOT_LABEL, gid="ci_boot", zorder=2)
+                ax.hlines(
+                    seg_y,
+                    np.where(np.isneginf(seg_lo), left, seg_lo),
+                    np.where(np.isposinf(seg_hi), right, seg_hi),
+                    color=PALETTE[1],
+                    linewidth=2.2,
+                    alpha=0.75,
+                    label=BOOT_LABEL,
+                    gid="ci_boot",
+                    zorder=2,
+                )
                 for yy, a, b in zip(seg_y, seg_lo, seg_hi):
                     if np.isneginf(a):
-                        ax.annotate("", (left, yy), (left + pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]})
+                        ax.annotate(
+                            "", (left, yy), (left + pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]}
+                        )
                     if np.isposinf(b):
-                        ax.annotate("", (right, yy), (right - pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]})
+                        ax.annotate(
+                            "", (right, yy), (right - pad, yy), arrowprops={"arrowstyle": "->", "color": PALETTE[1]}
+                        )
                 ax.set_xlim(left, right)
             ax.hlines(ypos, lo, hi, color=PALETTE[0], linewidth=1.4, label=CRV1_LABEL, gid="ci_crv1", zorder=3)
             if has_cr2:
                 # the CR2 intervals behind tab01's CR2 p-values, just above the CRV1 interval
                 clo, chi = _finite(sub["cr2_ci_low"]), _finite(sub["cr2_ci_high"])
-                ax.hlines(ypos + 0.18, clo, chi, color=PALETTE[2], linewidth=1.4, label=CR2_LABEL, gid="ci_cr2", zorder=3)
+                ax.hlines(
+                    ypos + 0.18, clo, chi, color=PALETTE[2], linewidth=1.4, label=CR2_LABEL, gid="ci_cr2", zorder=3
+                )
                 left, right = ax.get_xlim()
                 pad = 0.04 * (max(right, np.nanmax(chi)) - min(left, np.nanmin(clo)))
                 ax.set_xlim(min(left, np.nanmin(clo) - pad), max(right, np.nanmax(chi) + pad))
@@ -276,15 +292,29 @@ def leave_one_out_plot(
     with house_style():
         fig, ax = plt.subplots(figsize=(6.4, 1.0 + 0.19 * len(d)), layout="constrained")
         if full_ci is not None:
-            ax.axvspan(full_ci[0], full_ci[1], color=PALETTE[5], alpha=0.18, label="full sample 95% CI (CRV1)",
-                       gid="full_ci")
+            ax.axvspan(
+                full_ci[0], full_ci[1], color=PALETTE[5], alpha=0.18, label="full sample 95% CI (CRV1)", gid="full_ci"
+            )
         ax.axvline(0.0, color="#444444", linewidth=0.9, gid="zero")
         if full_estimate is not None:
-            ax.axvline(full_estimate, color=PALETTE[1], linestyle="--", linewidth=1.1, label="full sample estimate",
-                       gid="full_sample")
+            ax.axvline(
+                full_estimate,
+                color=PALETTE[1],
+                linestyle="--",
+                linewidth=1.1,
+                label="full sample estimate",
+                gid="full_sample",
+            )
         ax.hlines(ypos, d["ci_low"], d["ci_high"], color=PALETTE[0], linewidth=1.1, label=CRV1_LABEL, gid="ci_crv1")
-        ax.scatter(d["estimate"], ypos, color=PALETTE[0], s=16, zorder=3, label="estimate without the province",
-                   gid="estimates")
+        ax.scatter(
+            d["estimate"],
+            ypos,
+            color=PALETTE[0],
+            s=16,
+            zorder=3,
+            label="estimate without the province",
+            gid="estimates",
+        )
         names = [f"{n} ({c})" if label != "dropped" else str(c) for n, c in zip(d[label], d["dropped"])]
         ax.set_yticks(ypos)
         ax.set_yticklabels([f"without {n}" for n in names], fontsize=7)
@@ -359,14 +389,34 @@ def scatter_changes(
         fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
         ax.axhline(0, color="#444444", linewidth=0.8)
         ax.axvline(0, color="#444444", linewidth=0.8)
-        ax.scatter(d["dx"], d["dy"], s=22, color=PALETTE[0], alpha=0.85, gid="provinces",
-                   label=f"province (n = {len(d)}" + (f"; {n_missing} without data)" if n_missing else ")"))
+        ax.scatter(
+            d["dx"],
+            d["dy"],
+            s=22,
+            color=PALETTE[0],
+            alpha=0.85,
+            gid="provinces",
+            label=f"province (n = {len(d)}" + (f"; {n_missing} without data)" if n_missing else ")"),
+        )
         xs = np.linspace(d["dx"].min(), d["dx"].max(), 50)
-        ax.plot(xs, intercept + slope * xs, linestyle="--", color=PALETTE[1], linewidth=1.1, gid="fit",
-                label=f"least-squares line, slope {slope:.3f}")
+        ax.plot(
+            xs,
+            intercept + slope * xs,
+            linestyle="--",
+            color=PALETTE[1],
+            linewidth=1.1,
+            gid="fit",
+            label=f"least-squares line, slope {slope:.3f}",
+        )
         for code in to_label:
-            ax.annotate(str(d.loc[code, "name"]), (d.loc[code, "dx"], d.loc[code, "dy"]), xytext=(4, 3),
-                        textcoords="offset points", fontsize=7.5, color="#333333")
+            ax.annotate(
+                str(d.loc[code, "name"]),
+                (d.loc[code, "dx"], d.loc[code, "dy"]),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=7.5,
+                color="#333333",
+            )
         ax.set_xlabel(f"change {a}\u2013{b} in {xlab}", wrap=True)
         ax.set_ylabel(f"change {a}\u2013{b} in {ylab}", wrap=True)
         ax.legend(loc="best")

@@ -48,12 +48,12 @@ SCENARIO_LABELS = {
 }
 
 
-
-
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise FigureDataError(f"{what}: table has no column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}")
+        raise FigureDataError(
+            f"{what}: table has no column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}"
+        )
 
 
 def _source(fig: Figure, source: str | None) -> None:
@@ -105,11 +105,16 @@ def extreme_vs_proxies(
     from jamsostek_analysis.study.extreme import proxy_relationships
     from jamsostek_analysis.output.figures import house_style
 
-    _require(cross_section, ["province_code", "province_name", "status", "extreme", "lower", "upper", *proxies],
-             "extreme_vs_proxies")
+    _require(
+        cross_section,
+        ["province_code", "province_name", "status", "extreme", "lower", "upper", *proxies],
+        "extreme_vs_proxies",
+    )
     cs = cross_section
     if label is None:
-        flagged = cs["conflict"].fillna("").astype(bool) if "conflict" in cs.columns else pd.Series(False, index=cs.index)
+        flagged = (
+            cs["conflict"].fillna("").astype(bool) if "conflict" in cs.columns else pd.Series(False, index=cs.index)
+        )
         label = cs.loc[flagged | (cs["upper"] > 5), "province_code"].astype(str).tolist()
     label = [str(c) for c in label]
     exact = cs[cs["status"] == "exact"]
@@ -122,33 +127,62 @@ def extreme_vs_proxies(
             e = exact[exact[p].notna()]
             b = bounded[bounded[p].notna()]
             ax.vlines(b[p], b["lower"], b["upper"], colors=BOUNDED_COLOR, linewidth=2.2, alpha=0.55, gid="bounded")
-            ax.scatter(e[p], e["extreme"], s=26, color=EXACT_COLOR, edgecolor="white", linewidth=0.5, zorder=3, gid="exact")
+            ax.scatter(
+                e[p], e["extreme"], s=26, color=EXACT_COLOR, edgecolor="white", linewidth=0.5, zorder=3, gid="exact"
+            )
             for _, r in cs[cs["province_code"].astype(str).isin(label) & cs[p].notna()].iterrows():
                 yv = r["extreme"] if r["status"] == "exact" else r["upper"]
                 if pd.isna(yv):
                     continue
-                ax.annotate(str(r["province_name"]).title(), (r[p], yv), xytext=(4, 3), textcoords="offset points",
-                            fontsize=7, color="#333333")
+                ax.annotate(
+                    str(r["province_name"]).title(),
+                    (r[p], yv),
+                    xytext=(4, 3),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="#333333",
+                )
             ax.set_xlabel(PROXY_LABELS.get(p, p))
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
             rr = rel.loc[p]
-            ax.text(0.03, 0.97, f"exact-value provinces: n = {int(rr['n'])}\nPearson r = {rr['pearson_r']:.2f}, "
-                    f"Spearman = {rr['spearman_rho']:.2f}", transform=ax.transAxes, va="top", fontsize=7.5)
+            ax.text(
+                0.03,
+                0.97,
+                f"exact-value provinces: n = {int(rr['n'])}\nPearson r = {rr['pearson_r']:.2f}, "
+                f"Spearman = {rr['spearman_rho']:.2f}",
+                transform=ax.transAxes,
+                va="top",
+                fontsize=7.5,
+            )
             n_out = int(len(cs) - len(e) - len(b))
             if n_out:
                 ax.text(0.97, 0.03, f"not drawn: {n_out}", transform=ax.transAxes, ha="right", fontsize=7)
         axes[0].set_ylabel("Extreme poverty (% of population)")
         handles = [
             Line2D([], [], marker="o", linestyle="none", color=EXACT_COLOR, label=f"published value ({len(exact)})"),
-            Line2D([], [], color=BOUNDED_COLOR, linewidth=2.2, alpha=0.55,
-                   label=f"known only to lie in\nthe band drawn ({len(bounded)})"),
+            Line2D(
+                [],
+                [],
+                color=BOUNDED_COLOR,
+                linewidth=2.2,
+                alpha=0.55,
+                label=f"known only to lie in\nthe band drawn ({len(bounded)})",
+            ),
         ]
         axes[-1].legend(handles=handles, loc="lower right", fontsize=8, title="provinces", title_fontsize=8)
         attrs = cs.attrs
-        fig.suptitle(title or (f"Extreme poverty and P0/P1/P2 across provinces, {attrs.get('period', 'March')} "
-                               f"{attrs.get('year', 2023)} ({attrs.get('series', 'BPS 1.90 series')})"),
-                     x=0.01, ha="left", fontsize=11, fontweight="bold")
+        fig.suptitle(
+            title
+            or (
+                f"Extreme poverty and P0/P1/P2 across provinces, {attrs.get('period', 'March')} "
+                f"{attrs.get('year', 2023)} ({attrs.get('series', 'BPS 1.90 series')})"
+            ),
+            x=0.01,
+            ha="left",
+            fontsize=11,
+            fontweight="bold",
+        )
         _source(fig, source)
     return fig
 
@@ -244,10 +278,14 @@ def power_curve_plot(
         mdes = {str(k): _mde_value(v) for k, v in mde.items()}
         unknown = sorted(set(mdes) - set(labels))
         if unknown:
-            raise FigureDataError(f"power_curve_plot: mde given for unknown variant(s) {unknown}; variants are {labels}")
+            raise FigureDataError(
+                f"power_curve_plot: mde given for unknown variant(s) {unknown}; variants are {labels}"
+            )
     else:
         if len(labels) != 1:
-            raise FigureDataError(f"power_curve_plot: {len(labels)} variants {labels} but a single mde; pass {{label: mde}}")
+            raise FigureDataError(
+                f"power_curve_plot: {len(labels)} variants {labels} but a single mde; pass {{label: mde}}"
+            )
         mdes = {labels[0]: _mde_value(mde)}
     with house_style():
         fig, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
@@ -255,28 +293,64 @@ def power_curve_plot(
             b, lo, hi = map(float, estimate)
             # a strip along the x axis (below power 0.035, where no power curve goes: power >= size > 0),
             # so the band never covers the curves or their Monte Carlo bands
-            ax.axvspan(lo, hi, ymin=0.0, ymax=ESTIMATE_STRIP, color="#777777", alpha=0.55, lw=0, gid="estimate",
-                       label=f"estimate {b:.3f} and its 95% CI [{lo:.3f}, {hi:.3f}] (strip on the axis)")
+            ax.axvspan(
+                lo,
+                hi,
+                ymin=0.0,
+                ymax=ESTIMATE_STRIP,
+                color="#777777",
+                alpha=0.55,
+                lw=0,
+                gid="estimate",
+                label=f"estimate {b:.3f} and its 95% CI [{lo:.3f}, {hi:.3f}] (strip on the axis)",
+            )
             ax.axvline(b, ymin=0.0, ymax=ESTIMATE_STRIP + 0.03, color="#333333", lw=1.4, gid="estimate_point")
         for i, lab in enumerate(labels):
             g = df[df[label].astype(str) == lab].sort_values("beta")
             col = PALETTE[i % len(PALETTE)]
-            ax.fill_between(g["beta"], np.clip(g["power"] - 1.96 * g["mc_se"], 0, 1),
-                            np.clip(g["power"] + 1.96 * g["mc_se"], 0, 1), color=col, alpha=0.18, lw=0)
+            ax.fill_between(
+                g["beta"],
+                np.clip(g["power"] - 1.96 * g["mc_se"], 0, 1),
+                np.clip(g["power"] + 1.96 * g["mc_se"], 0, 1),
+                color=col,
+                alpha=0.18,
+                lw=0,
+            )
             ax.plot(g["beta"], g["power"], color=col, lw=1.6, gid=f"power:{lab}", label=lab)
             if lab in mdes and np.isfinite(mdes[lab]):
                 ax.axvline(mdes[lab], color=col, lw=1.0, ls=":", gid=f"mde:{lab}")
-                ax.annotate(f"simulated MDE {mdes[lab]:.3f}", (mdes[lab], 0.14 + 0.08 * i), xytext=(3, 0),
-                            textcoords="offset points", fontsize=7.5, color=col)
+                ax.annotate(
+                    f"simulated MDE {mdes[lab]:.3f}",
+                    (mdes[lab], 0.14 + 0.08 * i),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    color=col,
+                )
         ax.axhline(target_power, color="#333333", lw=0.8, ls="--", gid="target")
-        ax.annotate(f"{target_power:.0%} power", (0, target_power), xycoords=("axes fraction", "data"), xytext=(3, 2),
-                    textcoords="offset points", va="bottom", fontsize=7.5)
+        ax.annotate(
+            f"{target_power:.0%} power",
+            (0, target_power),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            va="bottom",
+            fontsize=7.5,
+        )
         alpha = curve_df.attrs.get("alpha")
         if alpha:
             ax.axhline(alpha, color="#999999", lw=0.7, ls=":", gid="alpha")
-            ax.annotate(f"nominal size {alpha:.0%}\n(power at zero effect = actual size of the test)", (0, alpha),
-                        xycoords=("axes fraction", "data"), xytext=(3, 2), textcoords="offset points",
-                        ha="left", va="bottom", fontsize=7, color="#666666")
+            ax.annotate(
+                f"nominal size {alpha:.0%}\n(power at zero effect = actual size of the test)",
+                (0, alpha),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 2),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=7,
+                color="#666666",
+            )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Probability of rejecting effect = 0")
@@ -331,7 +405,9 @@ def counterfactual_plot(
     if nat.empty:
         raise FigureDataError("counterfactual_plot: no row with level == 'national'")
     if nat["scenario"].duplicated().any():
-        raise FigureDataError(f"counterfactual_plot: several national rows for scenario(s) {nat.loc[nat['scenario'].duplicated(), 'scenario'].tolist()}")
+        raise FigureDataError(
+            f"counterfactual_plot: several national rows for scenario(s) {nat.loc[nat['scenario'].duplicated(), 'scenario'].tolist()}"
+        )
     with house_style():
         fig, ax = plt.subplots(figsize=(8.0, 1.0 + 1.25 * len(nat)), layout="constrained")
         ypos = np.arange(len(nat))[::-1]
@@ -342,24 +418,53 @@ def counterfactual_plot(
             color = EXTRAPOLATION_COLOR if far else "#0072B2"
             if far:
                 ax.axhspan(y - 0.45, y + 0.45, color=EXTRAPOLATION_COLOR, alpha=0.08, lw=0)
-            cont = ax.errorbar(mid, y, xerr=[[mid - lo], [hi - mid]], fmt="o", color=color, capsize=4,
-                               markerfacecolor="white" if far else color, markersize=7, elinewidth=1.6,
-                               label=f"scenario:{r['scenario']}")
+            cont = ax.errorbar(
+                mid,
+                y,
+                xerr=[[mid - lo], [hi - mid]],
+                fmt="o",
+                color=color,
+                capsize=4,
+                markerfacecolor="white" if far else color,
+                markersize=7,
+                elinewidth=1.6,
+                label=f"scenario:{r['scenario']}",
+            )
             cont[0].set_gid(f"scenario:{r['scenario']}")
             cont[2][0].set_gid(f"interval:{r['scenario']}")
             if far:
                 cont[2][0].set_linestyle("--")
-            tag = "EXTRAPOLATION far beyond observed coverage" if far else (
-                "partly outside observed coverage" if partial else "within observed coverage")
+            tag = (
+                "EXTRAPOLATION far beyond observed coverage"
+                if far
+                else ("partly outside observed coverage" if partial else "within observed coverage")
+            )
             # left-aligned just right of the zero line, above the interval: the text never crosses x = 0
-            ax.annotate(f"{mid:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]\nmean coverage change {r['delta_x']:+.1f} pts;\n{tag}",
-                        (0.0, y), xytext=(6, 9), textcoords="offset points", ha="left", va="bottom", fontsize=7.5,
-                        color=color, fontweight="bold" if far else "normal", gid=f"label:{r['scenario']}")
+            ax.annotate(
+                f"{mid:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]\nmean coverage change {r['delta_x']:+.1f} pts;\n{tag}",
+                (0.0, y),
+                xytext=(6, 9),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=7.5,
+                color=color,
+                fontweight="bold" if far else "normal",
+                gid=f"label:{r['scenario']}",
+            )
         ax.axvline(0, color="#333333", lw=0.8)
         if reference is not None:
             ax.axvline(reference[0] / scale, color="#009E73", lw=1.0, ls="-.", gid="reference")
-            ax.annotate(reference[1], (reference[0] / scale, -0.85), xytext=(-4, 0), textcoords="offset points",
-                        fontsize=7.5, color="#009E73", va="bottom", ha="right")
+            ax.annotate(
+                reference[1],
+                (reference[0] / scale, -0.85),
+                xytext=(-4, 0),
+                textcoords="offset points",
+                fontsize=7.5,
+                color="#009E73",
+                va="bottom",
+                ha="right",
+            )
         ax.set_yticks(ypos)
         ax.set_yticklabels([SCENARIO_LABELS.get(s, s) for s in nat["scenario"]], fontsize=8.5)
         ax.set_ylim(-0.9 if reference is not None else -0.6, len(nat) - 0.1)

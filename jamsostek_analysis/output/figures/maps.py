@@ -175,7 +175,9 @@ def province_values(panel: pd.DataFrame, column: str, year: int) -> pd.Series:
     codes = sub["province_code"].astype(str)
     if codes.duplicated().any():
         raise PanelError(f"province_values: province {codes[codes.duplicated()].iloc[0]} appears twice in {year}")
-    return pd.Series(sub[column].to_numpy(dtype=float), index=pd.Index(codes, name="province_code"), name=f"{column}_{year}")
+    return pd.Series(
+        sub[column].to_numpy(dtype=float), index=pd.Index(codes, name="province_code"), name=f"{column}_{year}"
+    )
 
 
 def province_change(panel: pd.DataFrame, column: str, start: int, end: int) -> pd.Series:
@@ -276,8 +278,9 @@ def add_boundary_attribution(fig: Figure, source: str | None = None, text: str =
     if source and not any(t.get_text() == source for t in notes):
         lines_below = 1 + sum(t.get_text().count("\n") + 1 for t in notes)
         tr = offset_copy(fig.transFigure, fig=fig, x=0.0, y=line_pt * lines_below, units="points")
-        fig.text(0.005, 0.005, source, fontsize=7, color="#444444", ha="left", va="bottom", gid="source-note",
-                 transform=tr)
+        fig.text(
+            0.005, 0.005, source, fontsize=7, color="#444444", ha="left", va="bottom", gid="source-note", transform=tr
+        )
     n_lines = 1 + sum(t.get_text().count("\n") + 1 for t in fig.texts if t.get_gid() == "source-note")
     engine = fig.get_layout_engine()
     if type(engine).__name__ == "ConstrainedLayoutEngine":
@@ -315,7 +318,9 @@ def map_panels(n: int, *, width: float = 10.0, height_per_map: float = 4.6) -> t
     from jamsostek_analysis.output.figures import house_style
 
     with house_style():
-        fig, axes = plt.subplots(int(n), 1, figsize=(width, height_per_map * int(n)), layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(
+            int(n), 1, figsize=(width, height_per_map * int(n)), layout="constrained", squeeze=False
+        )
     return fig, list(axes[:, 0])
 
 
@@ -404,7 +409,9 @@ def choropleth(
         path = _geometry_path(geom)
         if pd.isna(val):
             n_missing += 1
-            patch = PathPatch(path, facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, linewidth=EDGE_WIDTH)
+            patch = PathPatch(
+                path, facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, linewidth=EDGE_WIDTH
+            )
         else:
             patch = PathPatch(path, facecolor=cm(norm(val)), edgecolor=EDGE_COLOR, linewidth=EDGE_WIDTH)
         patch.set_gid(code)
@@ -413,7 +420,9 @@ def choropleth(
     sm = mpl.cm.ScalarMappable(norm=norm, cmap=cm)
     _colorbar(fig, ax, sm, legend_label)
     if n_missing:
-        handle = Patch(facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, label=f"{missing_label} ({n_missing})")
+        handle = Patch(
+            facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, label=f"{missing_label} ({n_missing})"
+        )
         ax.legend(handles=[handle], loc="lower left", fontsize=8, frameon=False)
     _finish_axes(ax, gdf, title)
     add_boundary_attribution(fig, source)
@@ -504,28 +513,49 @@ def extreme_poverty_map(
         status = cats.at[code, "status"] if code in cats.index else "none"
         counts[status] += 1
         if status == "exact":
-            patch = PathPatch(path, facecolor=cm(norm(cats.at[code, "value"])), edgecolor=EDGE_COLOR, linewidth=EDGE_WIDTH)
+            patch = PathPatch(
+                path, facecolor=cm(norm(cats.at[code, "value"])), edgecolor=EDGE_COLOR, linewidth=EDGE_WIDTH
+            )
         elif status == "bounded":
             lo, hi = cats.at[code, "lower"], cats.at[code, "upper"]
             band_labels.add(f"between {lo:g} % and {hi:g} %")
-            patch = PathPatch(path, facecolor=BOUNDED_FACE, edgecolor=BOUNDED_EDGE, hatch=BOUNDED_HATCH, linewidth=EDGE_WIDTH)
+            patch = PathPatch(
+                path, facecolor=BOUNDED_FACE, edgecolor=BOUNDED_EDGE, hatch=BOUNDED_HATCH, linewidth=EDGE_WIDTH
+            )
         else:
-            patch = PathPatch(path, facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, linewidth=EDGE_WIDTH)
+            patch = PathPatch(
+                path, facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, linewidth=EDGE_WIDTH
+            )
         patch.set_gid(code)
         patch.set_rasterized(True)  # see RASTERIZED_NOTE
         ax.add_artist(patch)  # add_patch would recompute data limits (slow); _finish_axes sets them
     sm = mpl.cm.ScalarMappable(norm=norm, cmap=cm)
-    cbar = _colorbar(fig, ax, sm, f"extreme poverty, % of population (exact values; {series}, {period} {year})", ticks=bins)
+    cbar = _colorbar(
+        fig, ax, sm, f"extreme poverty, % of population (exact values; {series}, {period} {year})", ticks=bins
+    )
     cbar.ax.set_xticklabels([f"{b:g}" for b in bins])
-    handles = [Patch(facecolor="none", edgecolor="none", label=f"exact published value ({counts['exact']}): colour scale")]
+    handles = [
+        Patch(facecolor="none", edgecolor="none", label=f"exact published value ({counts['exact']}): colour scale")
+    ]
     if counts["bounded"]:
         bands = ", ".join(sorted(band_labels))
         handles.append(
-            Patch(facecolor=BOUNDED_FACE, edgecolor=BOUNDED_EDGE, hatch=BOUNDED_HATCH,
-                  label=f"only a band known: {bands} ({counts['bounded']})")
+            Patch(
+                facecolor=BOUNDED_FACE,
+                edgecolor=BOUNDED_EDGE,
+                hatch=BOUNDED_HATCH,
+                label=f"only a band known: {bands} ({counts['bounded']})",
+            )
         )
     if counts["none"]:
-        handles.append(Patch(facecolor=MISSING_FACE, edgecolor=EDGE_COLOR, hatch=MISSING_HATCH, label=f"no information ({counts['none']})"))
+        handles.append(
+            Patch(
+                facecolor=MISSING_FACE,
+                edgecolor=EDGE_COLOR,
+                hatch=MISSING_HATCH,
+                label=f"no information ({counts['none']})",
+            )
+        )
     ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
     _finish_axes(ax, gdf, f"Extreme poverty by province, {period} {year} ({series})")
     add_boundary_attribution(fig, source)
