@@ -56,6 +56,7 @@ from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.output.figures import save_figure
 from jamsostek_analysis.output.figures.estimates import coefficient_plot, scatter_changes
 from jamsostek_analysis.data.panel import build_province_panel, data_dictionary
+from jamsostek_analysis.output.study_tables import main_table
 from jamsostek_analysis.output.tables import write_table
 
 pd.set_option("display.width", 160)
@@ -113,13 +114,13 @@ table[["spec", "estimate", "se", "ci_low", "ci_high", "pvalue", "cr2_pvalue", "c
 print(est[MAIN_SPEC].result.summary())
 
 # %% [markdown]
-# Regression table (`tab01_main_estimates`, built by `analysis.main_table`): one column per model,
+# Regression table (`tab01_main_estimates`, built by `output.study_tables.main_table`): one column per model,
 # coefficient over its CRV1 standard error, stars (if any) from the wild-bootstrap p-value, then the CR2
 # p-value (t with the Bell–McCaffrey df of each model, column `cr2_df` above), the wild-bootstrap p-value
 # and the bootstrap interval.
 
 # %%
-tab01 = A.main_table(est, years=YEARS)
+tab01 = main_table(est, years=YEARS)
 write_table(tab01, "tab01_main_estimates", caption=f"BPJS-TK coverage and poverty across provinces, {YEARS[0]}-{YEARS[1]}")
 tab01
 

@@ -409,7 +409,7 @@ print(f"Fall March 2021 -> March 2024: MODELLED {100 * (1 - t.loc[(2024, 'March'
 
 # %%
 SEED, B = 20240301, 9999
-YEARS = A.MAIN_YEARS
+YEARS = S.coverage_years(panel)  # where coverage is observed
 panel_m = EM.add_log_outcomes(EM.add_extreme_modelled(panel, model))
 OUT = tuple(EM.LOG_OUTCOMES)
 est = S.estimate(S.main_grid(OUT, ("twfe", "fd"), years=YEARS), panel_m, B=B, seed=SEED).table

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from jamsostek_analysis.study import analysis as A
+from jamsostek_analysis.output.study_tables import main_table
 from jamsostek_analysis.study import specs as S
 from jamsostek_analysis.errors import PanelError
 from jamsostek_analysis.estimation.models import fit_panel
@@ -488,7 +489,7 @@ def test_main_table_cr2_df_and_stars_from_bootstrap(sim):
     assert row["cr2_df"] == pytest.approx(df_bm, rel=1e-12) and df_bm < 33
     t = direct.params["coverage_rate"] / direct.bse["coverage_rate"]
     assert row["cr2_pvalue"] == pytest.approx(2 * stats.t.sf(abs(t), df_bm), rel=1e-10)
-    tab = A.main_table(est, years=(2022, 2025))
+    tab = main_table(est, years=(2022, 2025))
     assert list(tab.columns) == ["P0 TWFE", "P0 FD", "P1 TWFE", "P1 FD"]
     assert A.CR2_PVALUE_LABEL in tab.index and "Wild bootstrap p-value" in tab.index
     assert tab.loc[A.CR2_PVALUE_LABEL, "P1 FD"] == f"{row['cr2_pvalue']:.3f}"
@@ -502,11 +503,11 @@ def test_main_table_stars_follow_bootstrap_not_crv1(sim):
     # a CRV1 p-value far below 0.01 with a bootstrap p-value set above 0.1: no star
     est = S.estimate([S.Spec("p0")], sim, B=99, seed=3)
     assert est.table.loc[0, "pvalue"] < 0.01
-    tab = A.main_table(est)
+    tab = main_table(est)
     assert tab.iloc[0, 0].endswith("***")  # the bootstrap rejects too (p <= 0.01)
     est["p0_twfe"].boot.pvalue = 0.2
-    tab = A.main_table(est)
+    tab = main_table(est)
     assert not tab.iloc[0, 0].endswith("*")
     assert tab.iloc[0, 0] == f"{est['p0_twfe'].result.params['coverage_rate']:.3f}"
     est["p0_twfe"].boot.pvalue = 0.03
-    assert A.main_table(est).iloc[0, 0].endswith("**") and not A.main_table(est).iloc[0, 0].endswith("***")
+    assert main_table(est).iloc[0, 0].endswith("**") and not main_table(est).iloc[0, 0].endswith("***")

@@ -27,16 +27,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jamsostek_analysis.errors import EstimationError, PanelError
+from jamsostek_analysis.errors import PanelError
 from jamsostek_analysis.estimation.confset import ConfidenceSet
 from jamsostek_analysis.geography import NEW_PAPUA, PAPUA_CODES
-from jamsostek_analysis.study.specs import DEFAULT_CONTROLS, Sample, Spec
+from jamsostek_analysis.study.specs import DEFAULT_CONTROLS, Sample, Spec, coverage_years
 
 __all__ = [
     "COVERAGE",
     "CR2_PVALUE_LABEL",
     "DEFAULT_CONTROLS",
-    "MAIN_YEARS",
     "MODEL_LABELS",
     "OUTCOMES",
     "PAPUA_CODES",
@@ -46,11 +45,11 @@ __all__ = [
     "coverage_jumps",
     "describe_estimate",
     "leave_one_province_out",
-    "main_table",
     "observed_change",
     "people_effect",
     "people_table",
     "randomization_check",
+    "StarView",
     "sample_years",
 ]
 
@@ -58,8 +57,6 @@ __all__ = [
 COVERAGE = "coverage_rate"
 #: Outcomes: poverty headcount, poverty gap and poverty severity indices (percent / index points).
 OUTCOMES = ("p0", "p1", "p2")
-#: Years of the BPJS-TK province panel (compiled source R2-D1).
-MAIN_YEARS = (2022, 2025)
 #: Province codes that exist only after the 2022 Papua split (absent from the 34-province geography).
 POST_SPLIT_PAPUA = NEW_PAPUA
 
@@ -107,13 +104,23 @@ def check_34(panel: pd.DataFrame, what: str, unit: str = UNIT) -> None:
 
 
 def observed_change(
-    panel: pd.DataFrame, x: str = COVERAGE, *, start: int = MAIN_YEARS[0], end: int = MAIN_YEARS[1], unit: str = UNIT
+    panel: pd.DataFrame,
+    x: str = COVERAGE,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    unit: str = UNIT,
 ) -> pd.Series:
     """Change of ``x`` from ``start`` to ``end`` for every unit observed in both years (index: unit code).
 
-    Units missing ``x`` in either year are absent from the result (listed in ``.attrs['missing']``).
+    ``start``/``end`` default to the first and last year in which ``x`` is observed
+    (:func:`jamsostek_analysis.study.specs.coverage_years`). Units missing ``x`` in either year are absent
+    from the result (listed in ``.attrs['missing']``).
     """
     _require(panel, [unit, TIME, x], "observed_change")
+    first, last = coverage_years(panel, x)
+    start = first if start is None else start
+    end = last if end is None else end
     a = panel.loc[panel[TIME] == start].set_index(unit)[x]
     b = panel.loc[panel[TIME] == end].set_index(unit)[x]
     for s, yr in ((a, start), (b, end)):
@@ -306,7 +313,7 @@ def randomization_check(
     y: str = "p0",
     x: str = COVERAGE,
     model: str = "twfe",
-    years: tuple[int, int] = MAIN_YEARS,
+    years: tuple[int, int] | None = None,
     n_perm: int = 2000,
     seed: int = 20240301,
     **kwargs: Any,
@@ -316,7 +323,7 @@ def randomization_check(
     from jamsostek_analysis.estimation.randomization import randomization_inference
 
     _require(panel, [UNIT, TIME, y, x], "randomization_check")
-    data = sample_years(panel, years)
+    data = sample_years(panel, years or coverage_years(panel, x))
     check_34(data, "randomization_check")
     return randomization_inference(data, y, x, model=model, n_perm=n_perm, seed=seed, **kwargs)
 
@@ -330,104 +337,12 @@ def randomization_check(
 CR2_PVALUE_LABEL = "CR2 p-value (Bell-McCaffrey df)"
 
 
-class _StarView:
+class StarView:
     """Coefficient, SE and statistics of a PanelResult with the p-values that the stars are drawn from."""
 
     def __init__(self, result: Any, pvalues: pd.Series) -> None:
         self.params, self.bse, self.pvalues = result.params, result.bse, pvalues
         self.nobs, self.n_clusters, self.vcov_type = result.nobs, result.n_clusters, result.vcov_type
-
-
-def main_table(
-    est: Any,
-    *,
-    label: str = "Coverage (per 100 employed)",
-    years: tuple[int, int] | None = None,
-) -> pd.DataFrame:
-    """The main regression table (``tab01_main_estimates``): one column per outcome and model.
-
-    Coefficient over its CRV1 standard error, with significance stars from the wild cluster restricted
-    bootstrap p-value (the declared reference test; no stars without a bootstrap), then the rows
-    :data:`CR2_PVALUE_LABEL`, the bootstrap p-value and 95 % interval, and the numbers of observations
-    and clusters.
-
-    Parameters
-    ----------
-    est
-        :func:`jamsostek_analysis.study.specs.estimate` output for the main grid (one reported term).
-    label
-        Row label of the coefficient.
-    years
-        Sample years written into the note (default: the years of the data of the first spec).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :func:`jamsostek_analysis.output.tables.regression_table` output; column titles ``'P0 TWFE'``,
-        ``'P1 FD'``, ... in the order of the grid; the note in ``.attrs['notes']``.
-    """
-    from jamsostek_analysis.output.tables import regression_table
-
-    table = est.table
-    terms = set(table["term"])
-    if len(terms) != 1:
-        raise EstimationError(f"main_table: expected one reported coefficient, found {sorted(terms)}")
-    param = terms.pop()
-    short = {"twfe": "TWFE", "fd": "FD", "ld": "LD"}
-    titles = [f"{str(r.outcome).upper()} {short.get(str(r.model), str(r.model))}" for r in table.itertuples()]
-    has_boot = bool(table["boot_pvalue"].notna().all())
-    cols = {}
-    for t, r in zip(titles, table.itertuples()):
-        res = est.results[r.spec].result
-        p = pd.Series({param: r.boot_pvalue}) if has_boot else pd.Series({param: np.nan})
-        cols[t] = _StarView(res, p)
-    rows = dict(zip(titles, table.itertuples()))
-    extra: dict[str, dict[str, Any]] = {}
-    if table["cr2_pvalue"].notna().all():
-        extra[CR2_PVALUE_LABEL] = {c: r.cr2_pvalue for c, r in rows.items()}
-    if has_boot:
-        extra["Wild bootstrap p-value"] = {c: r.boot_pvalue for c, r in rows.items()}
-        extra["Wild bootstrap 95% confidence set"] = {
-            c: (
-                r.boot_conf_set.format("{:.3f}")
-                if r.boot_conf_set is not None
-                else f"[{r.boot_ci_low:.3f}, {r.boot_ci_high:.3f}]"
-            )
-            for c, r in rows.items()
-        }
-    tab = regression_table(cols, params=[param], labels={param: label}, extra_rows=extra, stats=("nobs", "n_clusters"))
-    if years is None:
-        first = next(iter(est.results.values()))
-        years = (int(first.result.data["year"].min()), int(first.result.data["year"].max()))
-    star_note = tab.attrs["notes"]
-    if has_boot:
-        star_note = star_note.replace(
-            " * p<",
-            " Stars from the wild cluster restricted bootstrap p-value (the reference "
-            "test; CRV1 p-values over-reject with 34 clusters): * p<",
-            1,
-        )
-    else:
-        star_note = star_note.split(" * p<")[0] + " No stars: no bootstrap p-value."
-    notes = (
-        f" Outcomes: P0 in % of population, P1 and P2 index points (BPS, March). Coverage: active BPJS-TK PU + BPU "
-        f"participants per 100 employed. {table['nobs'].min()}-{table['nobs'].max()} observations, "
-        f"{int(table['n_clusters'].max())} provinces (34-province geography), {years[0]}-{years[1]}. TWFE: province and "
-        f"year fixed effects; FD: first differences with year effects; LD: {years[0]}-{years[1]} long difference."
-    )
-    if table["cr2_df"].notna().all():
-        notes += (
-            " CR2: Bell-McCaffrey bias-reduced variance, t with the Bell-McCaffrey/Imbens-Kolesar Satterthwaite df "
-            f"({table['cr2_df'].min():.1f}-{table['cr2_df'].max():.1f} here)."
-        )
-    if has_boot:
-        notes += (
-            f" Wild cluster restricted bootstrap, {'/'.join(sorted(set(table['boot_weights']))).capitalize()} "
-            f"weights, B = {int(table['boot_B'].max())}, seeds {int(table['boot_seed'].min())}-"
-            f"{int(table['boot_seed'].max())}."
-        )
-    tab.attrs["notes"] = star_note + notes + " Conditional associations, not effects; the placebo test fails (tab02)."
-    return tab
 
 
 def _fmt(v: float, digits: int = 3) -> str:
@@ -543,7 +458,7 @@ def people_table(
 
 
 def coverage_jumps(
-    panel: pd.DataFrame, x: str = COVERAGE, *, n: int = 5, years: tuple[int, int] = MAIN_YEARS
+    panel: pd.DataFrame, x: str = COVERAGE, *, n: int = 5, years: tuple[int, int] | None = None
 ) -> pd.DataFrame:
     """The ``n`` largest year-on-year changes of ``x`` (absolute value) within provinces.
 
@@ -553,7 +468,7 @@ def coverage_jumps(
     current, change.
     """
     _require(panel, [UNIT, TIME, x], "coverage_jumps")
-    data = sample_years(panel, years)
+    data = sample_years(panel, years or coverage_years(panel, x))
     prev = data[[UNIT, TIME, x]].copy()
     prev[TIME] = prev[TIME] + 1
     m = data.merge(prev.rename(columns={x: "previous"}), on=[UNIT, TIME], how="inner", validate="one_to_one")

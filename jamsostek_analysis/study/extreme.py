@@ -32,6 +32,7 @@ coverage does to extreme poverty.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,8 @@ from scipy import stats
 
 from jamsostek_analysis.errors import EstimationError, PanelError, ParseError
 from jamsostek_analysis.geography import PAPUA_PARENTS
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = [
     "FRAGMENTS",
@@ -324,7 +327,9 @@ def extreme_poverty_regression(
     exclude : sequence of str
         Province codes left out (e.g. ``('91', '94')``).
     verbose : bool
-        Print how many provinces are left out and why (nothing is dropped silently).
+        Log (logger ``jamsostek_analysis.study.extreme``, level INFO) how many provinces are left out and
+        why; the result records the same in ``drop_reasons`` (nothing is dropped silently). The library
+        never prints: only the CLI does.
 
     Returns
     -------
@@ -355,7 +360,7 @@ def extreme_poverty_regression(
         )
         if miss_x.any():
             parts.append(f"missing {x}/controls (dropped): {data.loc[miss_x, 'province_code'].tolist()}")
-        print("extreme_poverty_regression: " + "; ".join(parts))
+        _LOG.info("extreme_poverty_regression: %s", "; ".join(parts))
     return interval_regression(data, "lower", "upper", x, controls=tuple(controls), cov_type=cov_type)
 
 
