@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jamsostek_analysis.errors import ParseError
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-def read_text_file(path: str | Path) -> str:
+
+def read_text_file(path: str | Path, *, line_word: str = "line") -> str:
     """UTF-8 text of ``path`` (a leading byte-order mark removed).
+
+    ``line_word`` names a line in the messages (``"row"`` for table exports).
 
     Raises
     ------
@@ -26,14 +31,14 @@ def read_text_file(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ParseError(
-            f"{path.name}: line {line}: not UTF-8 text at byte {exc.start} "
+            f"{path.name}: {line_word} {line}: not UTF-8 text at byte {exc.start} "
             f"({raw[exc.start : exc.start + 1]!r}); expected a UTF-8 export"
         ) from exc
-    for i, ch in enumerate(text):
-        if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f":
-            line = text.count("\n", 0, i) + 1
-            raise ParseError(
-                f"{path.name}: line {line}: control character {ch!r} (NUL or other binary byte); "
-                "expected a plain-text export"
-            )
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ParseError(
+            f"{path.name}: {line_word} {line}: control character {bad.group()!r} (NUL or other binary byte); "
+            "expected a plain-text export"
+        )
     return text

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from jamsostek_analysis.errors import ParseError, RegionError
+from jamsostek_analysis.data.sources._text import read_text_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from jamsostek_analysis.data.bundle import DataBundle
@@ -166,22 +167,8 @@ def _read_rows(path: Path) -> list[list]:
         finally:
             wb.close()
         return rows
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"{path}: cannot read file ({exc})") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"{path.name}: not UTF-8 text at byte {exc.start}") from exc
+    text = read_text_file(path, line_word="row")
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
-    bad = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
-    if bad:
-        row = text.count("\n", 0, bad.start()) + 1
-        raise ParseError(
-            f"{path.name}, row {row}: control character {bad.group()!r} in the text "
-            "(NUL or other binary byte); expected a plain-text CSV export"
-        )
     try:
         return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
     except csv.Error as exc:
